@@ -1,0 +1,114 @@
+/**
+ * The Backend seam (DESIGN: Performance shape). Heavy kernels — matmul first — go through a
+ * kernel provider. The TypeScript reference provider runs everywhere and is the oracle every
+ * other provider is tested against; others (WebAssembly SIMD, gpu.js) plug in with `withBackend`.
+ */
+import { allocate, type DType, type TypedArray } from './dtype.ts'
+import type { Storage, Tensor } from './tensor.ts'
+
+/** One (batched) product `C[p] = op(A[p]) · op(B[p])` with `op(A)` of shape `[m, k]`, `op(B)` `[k, n]`. */
+export interface MatmulJob {
+  readonly a: Tensor
+  readonly b: Tensor
+  readonly batch: number
+  readonly m: number
+  readonly k: number
+  readonly n: number
+  readonly transposeA: boolean
+  readonly transposeB: boolean
+  readonly dtype: DType
+}
+
+/** A kernel provider. A method returns `undefined` where it does not handle a job (dtype, size). */
+export interface KernelProvider {
+  readonly name: string
+  matmul(job: MatmulJob): Storage | undefined
+}
+
+/** One entry of `backends()`: a provider that can run here, or the reason it cannot. */
+export type BackendInfo =
+  | { readonly name: string; readonly available: true; readonly provider: KernelProvider }
+  | { readonly name: string; readonly available: false; readonly reason: string }
+
+/**
+ * The reference matmul: i-k-j loop order so the innermost loop runs along contiguous rows of B
+ * and C, accumulating in double precision for every dtype.
+ */
+export const referenceMatmul = (
+  a: TypedArray,
+  b: TypedArray,
+  out: TypedArray,
+  job: Omit<MatmulJob, 'a' | 'b' | 'dtype'>,
+): void => {
+  const { batch, m, k, n, transposeA, transposeB } = job
+  const acc = new Float64Array(n)
+  const bRow = transposeB ? new Float64Array(k * n) : undefined
+  for (let p = 0; p < batch; p++) {
+    const ao = p * m * k
+    const bo = p * k * n
+    let B: ArrayLike<number> = b
+    let bBase = bo
+    if (bRow) {
+      // Bᵀ is stored [n, k]; lay it out as [k, n] once per batch so the inner loop is contiguous.
+      for (let j = 0; j < n; j++) for (let q = 0; q < k; q++) bRow[q * n + j] = b[bo + j * k + q]
+      B = bRow
+      bBase = 0
+    }
+    for (let i = 0; i < m; i++) {
+      acc.fill(0)
+      for (let q = 0; q < k; q++) {
+        const aiq = transposeA ? a[ao + q * m + i] : a[ao + i * k + q]
+        const row = bBase + q * n
+        for (let j = 0; j < n; j++) acc[j] += aiq * B[row + j]
+      }
+      const co = p * m * n + i * n
+      for (let j = 0; j < n; j++) out[co + j] = acc[j]
+    }
+  }
+}
+
+/** The TypeScript reference kernel provider: f64, f32 and i32, every shape. */
+export const reference: KernelProvider = {
+  name: 'reference',
+  matmul: (job) => {
+    const out = allocate(job.dtype, job.batch * job.m * job.n)
+    referenceMatmul(job.a.data, job.b.data, out, job)
+    return { device: 'cpu', read: () => out }
+  },
+}
+
+const stack: KernelProvider[] = []
+const registry = new Map<string, () => BackendInfo>([['reference', () => ({ name: 'reference', available: true, provider: reference })]])
+
+/** The provider that runs kernels now: the innermost `withBackend`, else the reference. */
+export const currentBackend = (): KernelProvider => stack[stack.length - 1] ?? reference
+
+/**
+ * Runs `f` with `provider` running the heavy kernels; the previous provider is restored after,
+ * even on a throw, so it composes with `grad` (the backward pass of `f` uses it too if it runs inside).
+ *
+ * @example
+ * const y = T.withBackend(T.reference, () => T.matmul(T.eye(2), T.ones([2, 2])))
+ * assert.deepStrictEqual(T.toArray(y), [[1, 1], [1, 1]])
+ */
+export const withBackend = <A>(provider: KernelProvider, f: () => A): A => {
+  stack.push(provider)
+  try {
+    return f()
+  } finally {
+    stack.pop()
+  }
+}
+
+/** Adds a provider to `backends()`: a thunk that says whether it can run here, and if not, why. */
+export const registerBackend = (name: string, probe: () => BackendInfo): void => {
+  registry.set(name, probe)
+}
+
+/**
+ * The kernel providers known here: each one available, or the reason it is not.
+ *
+ * @example
+ * assert.ok(T.backends().some((b) => b.name === 'reference' && b.available))
+ */
+export const backends = (): BackendInfo[] => [...registry.values()].map((probe) => probe())

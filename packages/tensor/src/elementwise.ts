@@ -1,0 +1,259 @@
+/**
+ * Elementwise primitives with NumPy broadcasting. Each op is one line of a table: its kernel
+ * expression over the elements `x`, `y`, `z`. A kernel is compiled once per (arity, expression)
+ * into a plain loop over typed arrays: no closure call and no allocation per element.
+ */
+import { allocate, type DType, isFloat, type TypedArray } from './dtype.ts'
+import { DTypeError } from './errors.ts'
+import { broadcastShapes, broadcastStrides, type Shape, sizeOf } from './shape.ts'
+import { type Tensor, fromData, tensor } from './tensor.ts'
+import { type Attrs, emit } from './trace.ts'
+
+/** A tensor, or a JS number (a weak scalar that takes the other operand's dtype). */
+export type Operand = Tensor | number
+
+type Kernel = {
+  fast: (out: TypedArray, ...inputs: TypedArray[]) => void
+  general: (out: TypedArray, shape: Shape, ...inputsThenStrides: (TypedArray | number[])[]) => void
+}
+
+const NAMES = ['x', 'y', 'z']
+const kernels = new Map<string, Kernel>()
+
+const compile = (arity: number, expr: string): Kernel => {
+  const key = `${arity}:${expr}`
+  const cached = kernels.get(key)
+  if (cached) return cached
+  const ids = NAMES.slice(0, arity)
+  const arrays = ids.map((v) => `a_${v}`)
+  const fast = new Function(
+    'out',
+    ...arrays,
+    `const n = out.length;
+     for (let i = 0; i < n; i++) { ${ids.map((v) => `const ${v} = a_${v}[i];`).join(' ')} out[i] = ${expr}; }`,
+  )
+  const general = new Function(
+    'out',
+    'shape',
+    ...arrays,
+    ...ids.map((v) => `s_${v}`),
+    `const n = out.length; if (n === 0) return;
+     const r = shape.length, last = r > 0 ? shape[r - 1] : 1;
+     ${ids.map((v) => `const l_${v} = r > 0 ? s_${v}[r - 1] : 0; let p_${v} = 0;`).join('\n')}
+     const idx = new Int32Array(r);
+     for (let o = 0; o < n; ) {
+       for (let j = 0; j < last; j++, o++) {
+         ${ids.map((v) => `const ${v} = a_${v}[p_${v} + j * l_${v}];`).join(' ')}
+         out[o] = ${expr};
+       }
+       for (let d = r - 2; d >= 0; d--) {
+         idx[d]++; ${ids.map((v) => `p_${v} += s_${v}[d];`).join(' ')}
+         if (idx[d] < shape[d]) break;
+         ${ids.map((v) => `p_${v} -= s_${v}[d] * shape[d];`).join(' ')} idx[d] = 0;
+       }
+     }`,
+  )
+  const k = { fast, general } as Kernel
+  kernels.set(key, k)
+  return k
+}
+
+/** Runs an elementwise kernel over broadcast inputs and announces the primitive. */
+export const mapElements = (
+  primitive: string,
+  inputs: readonly Tensor[],
+  outDType: DType,
+  expr: string,
+  attrs?: Attrs,
+): Tensor => {
+  const shape = inputs.length === 1 ? inputs[0].shape : broadcastShapes(primitive, ...inputs.map((t) => t.shape))
+  const out = allocate(outDType, sizeOf(shape))
+  const k = compile(inputs.length, expr)
+  const datas = inputs.map((t) => t.data)
+  if (inputs.every((t) => t.size === out.length)) k.fast(out, ...datas)
+  else k.general(out, shape, ...datas, ...inputs.map((t) => broadcastStrides(t.shape, shape)))
+  return emit(primitive, inputs, attrs, fromData(out, shape, outDType))
+}
+
+/** Turns weak scalars into tensors of the other operands' dtype; all dtypes must then agree. */
+export const coerce = (op: string, operands: readonly Operand[]): Tensor[] => {
+  const dtypes = operands.filter((o): o is Tensor => typeof o !== 'number').map((t) => t.dtype)
+  const dt = dtypes[0] ?? 'f32'
+  for (const d of dtypes) {
+    if (d !== dt) throw new DTypeError(`${op}: dtypes ${dtypes.join(' and ')} differ; convert one with T.cast`)
+  }
+  return operands.map((o) => (typeof o === 'number' ? tensor(o, { dtype: dt }) : o))
+}
+
+const checkDType = (op: string, dt: DType, allowed: readonly DType[]): void => {
+  if (!allowed.includes(dt)) throw new DTypeError(`${op}: dtype ${dt} is not supported (expected ${allowed.join(' or ')})`)
+}
+
+const FLOAT: readonly DType[] = ['f32', 'f64']
+const NUMERIC: readonly DType[] = ['f32', 'f64', 'i32']
+
+/** Binary ops: float expression, and i32 expression where integers make sense. */
+const BINARY = {
+  add: { float: 'x + y', int: '(x + y) | 0' },
+  sub: { float: 'x - y', int: '(x - y) | 0' },
+  mul: { float: 'x * y', int: 'Math.imul(x, y)' },
+  div: { float: 'x / y' },
+  pow: { float: 'Math.pow(x, y)' },
+  maximum: { float: 'x > y || x !== x ? x : y', int: 'x > y ? x : y' },
+  minimum: { float: 'x < y || x !== x ? x : y', int: 'x < y ? x : y' },
+} as const satisfies Record<string, { float: string; int?: string }>
+
+const binary =
+  (op: keyof typeof BINARY) =>
+  (a: Operand, b: Operand): Tensor => {
+    const [x, y] = coerce(op, [a, b])
+    const rule: { float: string; int?: string } = BINARY[op]
+    checkDType(op, x.dtype, rule.int ? NUMERIC : FLOAT)
+    return mapElements(op, [x, y], x.dtype, isFloat(x.dtype) ? rule.float : (rule.int as string))
+  }
+
+/** Elementwise sum with broadcasting: `a + b`. */
+export const add = binary('add')
+/** Elementwise difference with broadcasting: `a − b`. */
+export const sub = binary('sub')
+/** Elementwise (Hadamard) product with broadcasting: `a ⊙ b` (the gates of Lecture §3.1). */
+export const mul = binary('mul')
+/** Elementwise quotient with broadcasting: `a / b` (IEEE: x/0 = ±∞). */
+export const div = binary('div')
+/** Elementwise power `a^b` (IEEE: a negative base with a fractional exponent is NaN). */
+export const pow = binary('pow')
+/** Elementwise maximum (NaN propagates, as NumPy's `maximum`). */
+export const maximum = binary('maximum')
+/** Elementwise minimum (NaN propagates, as NumPy's `minimum`). */
+export const minimum = binary('minimum')
+
+/** Unary ops: float expression, and i32 expression where integers make sense. */
+const UNARY = {
+  neg: { float: '-x', int: '(-x) | 0' },
+  abs: { float: 'Math.abs(x)', int: 'Math.abs(x) | 0' },
+  sign: { float: 'Math.sign(x)', int: 'Math.sign(x)' },
+  relu: { float: 'x < 0 ? 0 : x', int: 'x < 0 ? 0 : x' },
+  exp: { float: 'Math.exp(x)' },
+  log: { float: 'Math.log(x)' },
+  tanh: { float: 'Math.tanh(x)' },
+  sigmoid: { float: 'x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))' },
+  sqrt: { float: 'Math.sqrt(x)' },
+} as const satisfies Record<string, { float: string; int?: string }>
+
+const unary =
+  (op: keyof typeof UNARY) =>
+  (a: Operand): Tensor => {
+    const [x] = coerce(op, [a])
+    const rule: { float: string; int?: string } = UNARY[op]
+    checkDType(op, x.dtype, rule.int ? NUMERIC : FLOAT)
+    return mapElements(op, [x], x.dtype, isFloat(x.dtype) ? rule.float : (rule.int as string))
+  }
+
+/** Elementwise negation `−x`. */
+export const neg = unary('neg')
+/** Elementwise absolute value `|x|`. */
+export const abs = unary('abs')
+/** Elementwise sign: −1, 0 or 1 (NaN stays NaN). Its gradient is zero. */
+export const sign = unary('sign')
+/** Rectified linear unit `max(0, x)` (the IRNN activation, Lecture §4.5). */
+export const relu = unary('relu')
+/** Elementwise `eˣ`. */
+export const exp = unary('exp')
+/** Elementwise natural logarithm (IEEE: log 0 = −∞, log of a negative is NaN). */
+export const log = unary('log')
+/** Hyperbolic tangent, the Elman activation (Lecture §2.1). */
+export const tanh = unary('tanh')
+/**
+ * Logistic sigmoid `σ(x) = 1 / (1 + e^{−x})`, the gate activation `f` of Lecture §3.1,
+ * evaluated without overflow for large |x|.
+ *
+ * @example
+ * assert.strictEqual(T.item(T.sigmoid(0)), 0.5)
+ */
+export const sigmoid = unary('sigmoid')
+/** Elementwise square root (IEEE: NaN for negatives). */
+export const sqrt = unary('sqrt')
+
+const COMPARE = {
+  eq: 'x === y ? 1 : 0',
+  ne: 'x !== y ? 1 : 0',
+  lt: 'x < y ? 1 : 0',
+  le: 'x <= y ? 1 : 0',
+  gt: 'x > y ? 1 : 0',
+  ge: 'x >= y ? 1 : 0',
+} as const
+
+const compare =
+  (op: keyof typeof COMPARE) =>
+  (a: Operand, b: Operand): Tensor => {
+    const [x, y] = coerce(op, [a, b])
+    if (x.dtype === 'bool' && op !== 'eq' && op !== 'ne') checkDType(op, x.dtype, NUMERIC)
+    return mapElements(op, [x, y], 'bool', COMPARE[op])
+  }
+
+/** Elementwise `a = b` → bool. */
+export const eq = compare('eq')
+/** Elementwise `a ≠ b` → bool. */
+export const ne = compare('ne')
+/** Elementwise `a < b` → bool. */
+export const lt = compare('lt')
+/** Elementwise `a ≤ b` → bool. */
+export const le = compare('le')
+/** Elementwise `a > b` → bool. */
+export const gt = compare('gt')
+/** Elementwise `a ≥ b` → bool. */
+export const ge = compare('ge')
+
+const requireBool = (op: string, ts: readonly Tensor[]): void => ts.forEach((t) => checkDType(op, t.dtype, ['bool']))
+
+/** Elementwise logical and of two bool tensors. */
+export const logicalAnd = (a: Tensor, b: Tensor): Tensor => {
+  requireBool('logicalAnd', [a, b])
+  return mapElements('logicalAnd', [a, b], 'bool', 'x & y')
+}
+/** Elementwise logical or of two bool tensors. */
+export const logicalOr = (a: Tensor, b: Tensor): Tensor => {
+  requireBool('logicalOr', [a, b])
+  return mapElements('logicalOr', [a, b], 'bool', 'x | y')
+}
+/** Elementwise logical not of a bool tensor. */
+export const logicalNot = (a: Tensor): Tensor => {
+  requireBool('logicalNot', [a])
+  return mapElements('logicalNot', [a], 'bool', 'x ? 0 : 1')
+}
+
+/**
+ * Selects `a` where `cond` holds and `b` elsewhere, with broadcasting of all three.
+ * Masking of padded time steps is written with it.
+ *
+ * @example
+ * const m = T.tensor([true, false])
+ * assert.deepStrictEqual(T.toArray(T.where(m, T.tensor([1, 2]), 0)), [1, 0])
+ */
+export const where = (cond: Tensor, a: Operand, b: Operand): Tensor => {
+  checkDType('where', cond.dtype, ['bool'])
+  const [x, y] = coerce('where', [a, b])
+  return mapElements('where', [cond, x, y], x.dtype, 'x ? y : z')
+}
+
+/**
+ * Clamps each element into `[lo, hi]` (the gradient-clipping primitive of Lecture §4.3, by value).
+ * The gradient flows where `lo ≤ x ≤ hi`; NaN stays NaN.
+ */
+export const clip = (x: Tensor, lo: Operand, hi: Operand): Tensor => {
+  const [t, l, h] = coerce('clip', [x, lo, hi])
+  checkDType('clip', t.dtype, NUMERIC)
+  return mapElements('clip', [t, l, h], t.dtype, 'x < y ? y : x > z ? z : x')
+}
+
+const CAST: Record<DType, string> = { f32: 'x', f64: 'x', i32: 'x', bool: 'x !== 0 ? 1 : 0' }
+
+/**
+ * Converts to another dtype: floats to `i32` truncate toward zero, anything to `bool` is `x ≠ 0`.
+ * Casting to the same dtype returns the tensor itself.
+ */
+export const cast = (x: Tensor, to: DType): Tensor => {
+  if (!(to in CAST)) throw new DTypeError(`cast: unknown dtype ${JSON.stringify(to)}`)
+  if (x.dtype === to) return x
+  return mapElements('cast', [x], to, CAST[to], { to })
+}
