@@ -98,7 +98,7 @@ const unitDoubles = (k: Key, n: number): Float64Array => {
  * Uniform samples in `[lo, hi)`.
  *
  * @example
- * const u = T.toArray(T.uniform(T.key(3), [100], -1, 1)) as number[]
+ * const u = T.toTypedArray(T.uniform(T.key(3), [100], -1, 1))
  * assert.ok(u.every((v) => v >= -1 && v < 1))
  */
 export const uniform = (k: Key, shape: Shape, lo = 0, hi = 1, dtype: DType = 'f32'): Tensor => {

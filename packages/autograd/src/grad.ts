@@ -1,0 +1,174 @@
+/**
+ * Reverse-mode differentiation as pure function transformations, with JAX's shapes:
+ * `grad`, `valueAndGrad`, `vjp`, `customVjp`, `stopGradient`. They differentiate any function
+ * written with `@recurrent/tensor` ops (Lecture §4.2: backpropagation, and through a time scan,
+ * backpropagation through time) over pytrees of tensors.
+ */
+import * as T from '@recurrent/tensor'
+import type { Tensor, Tree } from '@recurrent/tensor'
+import { type CarriedVjp, Tape } from './tape.ts'
+
+/** Which positional arguments to differentiate, and whether `f` returns `[value, aux]`. */
+export interface GradOptions {
+  readonly argnums?: number | readonly number[]
+  readonly hasAux?: boolean
+}
+
+/** A copy of `t` that an outer tape sees as `identity(t)`, so each level has leaves of its own. */
+const alias = (t: Tensor): Tensor => T.emit('identity', [t], undefined, T.fromStorage(t.storage, t.shape, t.dtype))
+
+type Watched = { tape: Tape; args: unknown[]; slots: number[][]; flats: ReturnType<typeof T.treeFlatten>[] }
+
+const watchArgs = (args: readonly unknown[], nums: readonly number[], op: string): Watched => {
+  const tape = new Tape()
+  const next = [...args]
+  const slots: number[][] = []
+  const flats = nums.map((i) => {
+    if (i < 0 || i >= args.length || !Number.isInteger(i)) {
+      throw new T.ArgumentError(`${op}: argnum ${i} is out of range for ${args.length} arguments`)
+    }
+    const flat = T.treeFlatten(args[i] as Tree)
+    const leaves = flat.leaves.map(alias)
+    slots.push(leaves.map((l) => (T.isFloat(l.dtype) ? tape.watch(l) : -1)))
+    next[i] = flat.unflatten(leaves)
+    return flat
+  })
+  return { tape, args: next, slots, flats }
+}
+
+const gradsOf = (w: Watched, cts: Map<number, Tensor>): Tree[] =>
+  w.flats.map((flat, j) =>
+    flat.unflatten(flat.leaves.map((leaf, i) => cts.get(w.slots[j][i]) ?? T.zeros(leaf.shape, leaf.dtype))),
+  )
+
+/**
+ * `f`'s value and its gradient with respect to the `argnums` arguments (default: the first).
+ * `f` returns a scalar float tensor (or `[scalar, aux]` with `hasAux`). Gradients have the
+ * structure of the differentiated argument; with a list of argnums, a list of them.
+ *
+ * @example
+ * const f = (x) => T.sum(T.mul(x, x))
+ * const [value, g] = AD.valueAndGrad(f)(T.tensor([1, 2, 3], { dtype: 'f64' }))
+ * assert.strictEqual(T.item(value), 14)
+ * assert.deepStrictEqual(T.toArray(g), [2, 4, 6])
+ */
+export const valueAndGrad =
+  <Args extends unknown[]>(f: (...args: Args) => unknown, options: GradOptions = {}) =>
+  (...args: Args): [any, any] => {
+    const { argnums = 0, hasAux = false } = options
+    const nums = typeof argnums === 'number' ? [argnums] : [...argnums]
+    const w = watchArgs(args, nums, 'grad')
+    const out = T.withTracer(w.tape, () => f(...(w.args as Args)))
+    const value = hasAux ? (out as [unknown, unknown])[0] : out
+    if (!T.isTensor(value) || value.size !== 1 || !T.isFloat(value.dtype)) {
+      const got = T.isTensor(value) ? `${value.dtype} tensor of shape ${T.showShape(value.shape)}` : typeof value
+      throw new T.ArgumentError(`grad: f must return a scalar float tensor${hasAux ? ' as [value, aux]' : ''}, got ${got}`)
+    }
+    const slot = w.tape.slotOf(value)
+    const cts = slot === undefined ? new Map<number, Tensor>() : w.tape.backward(new Map([[slot, T.full(value.shape, 1, value.dtype)]]))
+    const grads = gradsOf(w, cts)
+    return [out, typeof argnums === 'number' ? grads[0] : grads]
+  }
+
+/**
+ * The gradient of a scalar-valued `f` (JAX's `grad`): `∇f` with the shape of the argument.
+ *
+ * @example
+ * const dtanh = AD.grad((x) => T.sum(T.tanh(x)))
+ * assert.ok(Math.abs(T.item(dtanh(T.tensor(0, { dtype: 'f64' }))) - 1) < 1e-12)
+ */
+export const grad =
+  <Args extends unknown[]>(f: (...args: Args) => unknown, options: GradOptions = {}) =>
+  (...args: Args): any =>
+    options.hasAux
+      ? (() => {
+          const [[, aux], g] = valueAndGrad(f, options)(...args)
+          return [g, aux]
+        })()
+      : valueAndGrad(f, options)(...args)[1]
+
+/**
+ * Vector-Jacobian product: `f`'s output at `primals` and a pullback mapping an output cotangent
+ * `c` (a tree shaped like the output) to `Jᵀc` for each primal (an array, one tree per primal).
+ *
+ * @example
+ * const [y, pullback] = AD.vjp((x) => T.mul(x, 3), T.tensor([1, 2], { dtype: 'f64' }))
+ * assert.deepStrictEqual(T.toArray(pullback(T.tensor([1, 1], { dtype: 'f64' }))[0]), [3, 3])
+ */
+export const vjp = <Out extends Tree>(
+  f: (...primals: any[]) => Out,
+  ...primals: unknown[]
+): [Out, (cotangent: Out) => any[]] => {
+  const w = watchArgs(primals, primals.map((_, i) => i), 'vjp')
+  const out = T.withTracer(w.tape, () => f(...w.args))
+  const outFlat = T.treeFlatten(out)
+  const pullback = (cotangent: Out): any[] => {
+    const cts = T.treeFlatten(cotangent as Tree).leaves
+    if (cts.length !== outFlat.leaves.length) {
+      throw new T.ArgumentError(`vjp: cotangent has ${cts.length} leaves, the output has ${outFlat.leaves.length}`)
+    }
+    const seeds = new Map<number, Tensor>()
+    outFlat.leaves.forEach((y, i) => {
+      if (T.showShape(y.shape) !== T.showShape(cts[i].shape)) {
+        throw new T.ShapeError(`vjp: cotangent ${outFlat.paths[i] || '(root)'} has shape ${T.showShape(cts[i].shape)}, output ${T.showShape(y.shape)}`)
+      }
+      const s = w.tape.slotOf(y)
+      if (s !== undefined) seeds.set(s, seeds.has(s) ? T.add(seeds.get(s)!, cts[i]) : cts[i])
+    })
+    return gradsOf(w, w.tape.backward(seeds))
+  }
+  return [out, pullback]
+}
+
+/**
+ * The identity whose gradient is zero: the value is used, but no derivative flows through it.
+ *
+ * @example
+ * const g = AD.grad((x) => T.sum(T.mul(x, AD.stopGradient(x))))(T.tensor([2], { dtype: 'f64' }))
+ * assert.deepStrictEqual(T.toArray(g), [2])
+ */
+export const stopGradient = <A extends Tree>(tree: A): A =>
+  T.treeMap(tree, (t) => T.emit('stopGradient', [t], undefined, T.fromStorage(t.storage, t.shape, t.dtype)))
+
+/**
+ * A function with a hand-written derivative (JAX's `custom_vjp`), over pytrees. `fwd` returns
+ * the output and residuals; `bwd(residuals, outputCotangent)` returns one cotangent tree per
+ * argument (or null for an argument that receives none, such as integer targets). Under a
+ * gradient the ops inside `fwd` are not recorded: the rule replaces them. Used where a derivative
+ * is exact and cheaper than the recorded one (CTC's forward–backward, the fused LSTM gates).
+ * `bwd` is itself written with tensor ops, so a second derivative flows through the cotangent
+ * (not through the residuals, which are constants to outer levels).
+ *
+ * @example
+ * const square = AD.customVjp(
+ *   (x) => T.mul(x, x),
+ *   (x) => [T.mul(x, x), x],
+ *   (x, g) => [T.mul(T.mul(g, x), 2)],
+ * )
+ * assert.deepStrictEqual(T.toArray(AD.grad((x) => T.sum(square(x)))(T.tensor([3], { dtype: 'f64' }))), [6])
+ */
+export const customVjp =
+  <Args extends unknown[], Out extends Tree, Res>(
+    f: (...args: Args) => Out,
+    fwd: (...args: Args) => [Out, Res],
+    bwd: (residuals: Res, cotangent: Out) => readonly (Tree | null)[],
+  ) =>
+  (...args: Args): Out => {
+    if (!T.isTracing()) return f(...args)
+    const [rawOut, residuals] = T.untraced(() => fwd(...args))
+    const argFlats = args.map((a) => T.treeFlatten(a as Tree))
+    const inputs = argFlats.flatMap((fl) => fl.leaves)
+    const outFlat = T.treeFlatten(rawOut)
+    // Fresh output tensors, so no output is mistaken for an input by the tape.
+    const outputs = outFlat.leaves.map((t) => T.fromStorage(t.storage, t.shape, t.dtype))
+    const out = outFlat.unflatten(outputs)
+    const vjpRule: CarriedVjp = (cts) => {
+      const gs = bwd(residuals, outFlat.unflatten(cts))
+      if (gs.length !== args.length) {
+        throw new T.ArgumentError(`customVjp: bwd returned ${gs.length} cotangents for ${args.length} arguments`)
+      }
+      return gs.flatMap((g, i) => (g === null || g === undefined ? argFlats[i].leaves.map(() => null) : T.treeFlatten(g).leaves))
+    }
+    T.emitMany('custom', inputs, { vjp: vjpRule }, outputs)
+    return out
+  }

@@ -1,0 +1,24 @@
+/**
+ * The tolerances every package's tests use, in one place (STYLE: tolerances live in one place).
+ * `close(a, b)` means `|a − b| ≤ atol + rtol·|b|` elementwise, NaN equal to NaN.
+ */
+import type { DType } from '@recurrent/tensor'
+
+export interface Tolerance {
+  readonly atol: number
+  readonly rtol: number
+}
+
+/** Agreement expected between two computations of the same value, per dtype. */
+export const TOL: Readonly<Record<'f64' | 'f32', Tolerance>> = {
+  f64: { atol: 1e-10, rtol: 1e-9 },
+  f32: { atol: 1e-5, rtol: 1e-4 },
+}
+
+/** Gradient checks: central differences in f64 (PyTorch gradcheck's defaults). */
+export const GRAD_CHECK = { eps: 1e-6, atol: 1e-5, rtol: 1e-3 } as const
+
+/** The lecture's printed values (LECTURE.md lists doubles to 9 significant digits). */
+export const LECTURE_GOLDEN: Tolerance = { atol: 1e-12, rtol: 1e-6 }
+
+export const toleranceFor = (dtype: DType): Tolerance => (dtype === 'f64' ? TOL.f64 : TOL.f32)
