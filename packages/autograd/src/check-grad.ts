@@ -2,8 +2,9 @@
  * Numerical gradient checking: analytic derivatives from `vjp` against central differences in
  * f64, with PyTorch gradcheck's defaults and pass rule `|a − n| ≤ atol + rtol·|n|`.
  */
-import * as T from '@recurrent/tensor'
+
 import type { Key, Tensor, Tree } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
 import { vjp } from './grad.ts'
 
 export interface CheckGradOptions {
@@ -44,7 +45,8 @@ export interface CheckGradReport {
   readonly error?: string
 }
 
-const toF64 = <A extends Tree>(tree: A): A => T.treeMap(tree, (t) => (t.dtype === 'f32' ? T.cast(t, 'f64') : t))
+const toF64 = <A extends Tree>(tree: A): A =>
+  T.treeMap(tree, (t) => (t.dtype === 'f32' ? T.cast(t, 'f64') : t))
 
 /** `params + delta · direction` for one flattened leaf entry, or along a whole direction tree. */
 const perturb = (leaves: readonly Tensor[], direction: readonly Float64Array[], delta: number): Tensor[] =>
@@ -69,7 +71,11 @@ const flatOut = (y: Tensor): Float64Array => Float64Array.from(T.toTypedArray(y)
  * })
  * assert.ok(report.ok)
  */
-export const checkGrad = <A extends Tree>(f: (params: A) => Tensor, params: A, options: CheckGradOptions = {}): CheckGradReport => {
+export const checkGrad = <A extends Tree>(
+  f: (params: A) => Tensor,
+  params: A,
+  options: CheckGradOptions = {},
+): CheckGradReport => {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, maxJacobianEntries = 4096, directions = 4 } = options
   const p = toF64(params)
   const flat = T.treeFlatten(p)
@@ -77,8 +83,10 @@ export const checkGrad = <A extends Tree>(f: (params: A) => Tensor, params: A, o
   let mode: 'jacobian' | 'directional' = options.mode === 'directional' ? 'directional' : 'jacobian'
   try {
     const [y, pullback] = vjp((q: A) => f(q), p)
-    if (!T.isTensor(y) || !T.isFloat(y.dtype)) throw new T.ArgumentError('checkGrad: f must return a float tensor')
-    if (options.mode === undefined || options.mode === 'auto') mode = inputSize * y.size <= maxJacobianEntries ? 'jacobian' : 'directional'
+    if (!T.isTensor(y) || !T.isFloat(y.dtype))
+      throw new T.ArgumentError('checkGrad: f must return a float tensor')
+    if (options.mode === undefined || options.mode === 'auto')
+      mode = inputSize * y.size <= maxJacobianEntries ? 'jacobian' : 'directional'
     const evalAt = (leaves: Tensor[]) => flatOut(f(flat.unflatten(leaves)))
     let worst: GradMismatch | undefined
     let worstExcess = -Infinity
@@ -93,7 +101,15 @@ export const checkGrad = <A extends Tree>(f: (params: A) => Tensor, params: A, o
       const excess = Number.isNaN(absError) ? Infinity : absError - bound
       if (excess > worstExcess || worst === undefined) {
         worstExcess = excess
-        worst = { path, index, outputIndex, analytic, numeric, absError, relError: absError / Math.max(Math.abs(numeric), Number.MIN_VALUE) }
+        worst = {
+          path,
+          index,
+          outputIndex,
+          analytic,
+          numeric,
+          absError,
+          relError: absError / Math.max(Math.abs(numeric), Number.MIN_VALUE),
+        }
       }
     }
     const zeroDirs = flat.leaves.map((t) => new Float64Array(t.size))
@@ -109,10 +125,13 @@ export const checkGrad = <A extends Tree>(f: (params: A) => Tensor, params: A, o
       flat.leaves.forEach((leaf, li) => {
         if (!T.isFloat(leaf.dtype)) return
         for (let j = 0; j < leaf.size; j++) {
-          const dir = zeroDirs.map((z, k) => (k === li ? Object.assign(new Float64Array(z.length), { [j]: 1 }) : z))
+          const dir = zeroDirs.map((z, k) =>
+            k === li ? Object.assign(new Float64Array(z.length), { [j]: 1 }) : z,
+          )
           const plus = evalAt(perturb(flat.leaves, dir, eps))
           const minus = evalAt(perturb(flat.leaves, dir, -eps))
-          for (let i = 0; i < y.size; i++) compare(flat.paths[li], j, i, rows[i][li][j], (plus[i] - minus[i]) / (2 * eps))
+          for (let i = 0; i < y.size; i++)
+            compare(flat.paths[li], j, i, rows[i][li][j], (plus[i] - minus[i]) / (2 * eps))
         }
       })
     } else {
@@ -120,7 +139,11 @@ export const checkGrad = <A extends Tree>(f: (params: A) => Tensor, params: A, o
       keys.forEach((k, d) => {
         const [kc, ...kt] = T.split(k, flat.leaves.length + 1)
         const c = T.randn(kc, y.shape, 'f64')
-        const t = flat.leaves.map((leaf, i) => (T.isFloat(leaf.dtype) ? Float64Array.from(T.toTypedArray(T.randn(kt[i], leaf.shape, 'f64'))) : zeroDirs[i]))
+        const t = flat.leaves.map((leaf, i) =>
+          T.isFloat(leaf.dtype)
+            ? Float64Array.from(T.toTypedArray(T.randn(kt[i], leaf.shape, 'f64')))
+            : zeroDirs[i],
+        )
         const g = T.treeFlatten(pullback(c as never)[0] as Tree).leaves
         let analytic = 0
         g.forEach((gi, i) => {
@@ -137,7 +160,13 @@ export const checkGrad = <A extends Tree>(f: (params: A) => Tensor, params: A, o
     }
     return { ok, mode, checked, worst }
   } catch (e) {
-    return { ok: false, mode, checked: 0, worst: undefined, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }
+    return {
+      ok: false,
+      mode,
+      checked: 0,
+      worst: undefined,
+      error: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
+    }
   }
 }
 

@@ -4,8 +4,9 @@
  * written with `@recurrent/tensor` ops (Lecture §4.2: backpropagation, and through a time scan,
  * backpropagation through time) over pytrees of tensors.
  */
-import * as T from '@recurrent/tensor'
+
 import type { Tensor, Tree } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
 import { type CarriedVjp, Tape } from './tape.ts'
 
 /** Which positional arguments to differentiate, and whether `f` returns `[value, aux]`. */
@@ -15,7 +16,8 @@ export interface GradOptions {
 }
 
 /** A copy of `t` that an outer tape sees as `identity(t)`, so each level has leaves of its own. */
-const alias = (t: Tensor): Tensor => T.emit('identity', [t], undefined, T.fromStorage(t.storage, t.shape, t.dtype))
+const alias = (t: Tensor): Tensor =>
+  T.emit('identity', [t], undefined, T.fromStorage(t.storage, t.shape, t.dtype))
 
 type Watched = { tape: Tape; args: unknown[]; slots: number[][]; flats: ReturnType<typeof T.treeFlatten>[] }
 
@@ -61,11 +63,18 @@ export const valueAndGrad =
     const out = T.withTracer(w.tape, () => f(...(w.args as Args)))
     const value = hasAux ? (out as [unknown, unknown])[0] : out
     if (!T.isTensor(value) || value.size !== 1 || !T.isFloat(value.dtype)) {
-      const got = T.isTensor(value) ? `${value.dtype} tensor of shape ${T.showShape(value.shape)}` : typeof value
-      throw new T.ArgumentError(`grad: f must return a scalar float tensor${hasAux ? ' as [value, aux]' : ''}, got ${got}`)
+      const got = T.isTensor(value)
+        ? `${value.dtype} tensor of shape ${T.showShape(value.shape)}`
+        : typeof value
+      throw new T.ArgumentError(
+        `grad: f must return a scalar float tensor${hasAux ? ' as [value, aux]' : ''}, got ${got}`,
+      )
     }
     const slot = w.tape.slotOf(value)
-    const cts = slot === undefined ? new Map<number, Tensor>() : w.tape.backward(new Map([[slot, T.full(value.shape, 1, value.dtype)]]))
+    const cts =
+      slot === undefined
+        ? new Map<number, Tensor>()
+        : w.tape.backward(new Map([[slot, T.full(value.shape, 1, value.dtype)]]))
     const grads = gradsOf(w, cts)
     return [out, typeof argnums === 'number' ? grads[0] : grads]
   }
@@ -99,18 +108,26 @@ export const vjp = <Out extends Tree>(
   f: (...primals: any[]) => Out,
   ...primals: unknown[]
 ): [Out, (cotangent: Out) => any[]] => {
-  const w = watchArgs(primals, primals.map((_, i) => i), 'vjp')
+  const w = watchArgs(
+    primals,
+    primals.map((_, i) => i),
+    'vjp',
+  )
   const out = T.withTracer(w.tape, () => f(...w.args))
   const outFlat = T.treeFlatten(out)
   const pullback = (cotangent: Out): any[] => {
     const cts = T.treeFlatten(cotangent as Tree).leaves
     if (cts.length !== outFlat.leaves.length) {
-      throw new T.ArgumentError(`vjp: cotangent has ${cts.length} leaves, the output has ${outFlat.leaves.length}`)
+      throw new T.ArgumentError(
+        `vjp: cotangent has ${cts.length} leaves, the output has ${outFlat.leaves.length}`,
+      )
     }
     const seeds = new Map<number, Tensor>()
     outFlat.leaves.forEach((y, i) => {
       if (T.showShape(y.shape) !== T.showShape(cts[i].shape)) {
-        throw new T.ShapeError(`vjp: cotangent ${outFlat.paths[i] || '(root)'} has shape ${T.showShape(cts[i].shape)}, output ${T.showShape(y.shape)}`)
+        throw new T.ShapeError(
+          `vjp: cotangent ${outFlat.paths[i] || '(root)'} has shape ${T.showShape(cts[i].shape)}, output ${T.showShape(y.shape)}`,
+        )
       }
       const s = w.tape.slotOf(y)
       if (s !== undefined) seeds.set(s, seeds.has(s) ? T.add(seeds.get(s)!, cts[i]) : cts[i])
@@ -165,9 +182,13 @@ export const customVjp =
     const vjpRule: CarriedVjp = (cts) => {
       const gs = bwd(residuals, outFlat.unflatten(cts))
       if (gs.length !== args.length) {
-        throw new T.ArgumentError(`customVjp: bwd returned ${gs.length} cotangents for ${args.length} arguments`)
+        throw new T.ArgumentError(
+          `customVjp: bwd returned ${gs.length} cotangents for ${args.length} arguments`,
+        )
       }
-      return gs.flatMap((g, i) => (g === null || g === undefined ? argFlats[i].leaves.map(() => null) : T.treeFlatten(g).leaves))
+      return gs.flatMap((g, i) =>
+        g === null || g === undefined ? argFlats[i].leaves.map(() => null) : T.treeFlatten(g).leaves,
+      )
     }
     T.emitMany('custom', inputs, { vjp: vjpRule }, outputs)
     return out

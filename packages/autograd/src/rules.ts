@@ -6,14 +6,33 @@
  * Composite ops (mean, softmax, logSoftmax, min, stack, …) have no entry: they are built from
  * these primitives.
  */
-import * as T from '@recurrent/tensor'
+
 import type { Attrs, Tensor } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
 
 /** A rule: output cotangents (zeros filled in), the application's inputs, outputs and attrs. */
-export type VjpRule = (cts: readonly Tensor[], inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: Attrs) => (Tensor | null)[]
+export type VjpRule = (
+  cts: readonly Tensor[],
+  inputs: readonly Tensor[],
+  outputs: readonly Tensor[],
+  attrs: Attrs,
+) => (Tensor | null)[]
 
 /** Primitives through which no gradient flows: their outputs are constants. */
-export const NON_DIFFERENTIABLE = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalNot', 'argmax', 'sign', 'stopGradient'])
+export const NON_DIFFERENTIABLE = new Set([
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'logicalAnd',
+  'logicalOr',
+  'logicalNot',
+  'argmax',
+  'sign',
+  'stopGradient',
+])
 
 /** The reduced shape with reduced axes kept as 1, to broadcast a reduction's cotangent back. */
 const keptShape = (x: Tensor, attrs: Attrs): number[] => {
@@ -25,7 +44,9 @@ const keptShape = (x: Tensor, attrs: Attrs): number[] => {
 const tieWeights = (wins: Tensor, ties: Tensor, dtype: T.DType): Tensor =>
   T.add(T.cast(wins, dtype), T.mul(T.cast(ties, dtype), 0.5))
 
-const unary = (f: (g: Tensor, x: Tensor, y: Tensor) => Tensor): VjpRule => ([g], [x], [y]) => [f(g, x, y)]
+const unary =
+  (f: (g: Tensor, x: Tensor, y: Tensor) => Tensor): VjpRule =>
+  ([g], [x], [y]) => [f(g, x, y)]
 
 const matmulRule: VjpRule = ([g], [a, b], _, attrs) => {
   const tA = attrs.transposeA as boolean
@@ -37,7 +58,10 @@ const matmulRule: VjpRule = ([g], [a, b], _, attrs) => {
       : [T.matmul(g, b), T.matmul(g, a, { transposeA: true })]
     : !tB
       ? [T.matmul(b, g, { transposeB: true }), T.matmul(a, g)]
-      : [T.matmul(b, g, { transposeA: true, transposeB: true }), T.matmul(g, a, { transposeA: true, transposeB: true })]
+      : [
+          T.matmul(b, g, { transposeA: true, transposeB: true }),
+          T.matmul(g, a, { transposeA: true, transposeB: true }),
+        ]
   return [T.sumTo(da, a.shape), T.sumTo(db, b.shape)]
 }
 
@@ -68,7 +92,11 @@ export const RULES: Readonly<Record<string, VjpRule>> = {
   sigmoid: unary((g, _, y) => T.mul(g, T.mul(y, T.sub(1, y)))),
   sqrt: unary((g, _, y) => T.div(g, T.mul(y, 2))),
   where: ([g], [c, a, b]) => [null, T.sumTo(T.where(c, g, 0), a.shape), T.sumTo(T.where(c, 0, g), b.shape)],
-  clip: ([g], [x, lo, hi]) => [T.sumTo(T.where(T.logicalAnd(T.ge(x, lo), T.le(x, hi)), g, 0), x.shape), null, null],
+  clip: ([g], [x, lo, hi]) => [
+    T.sumTo(T.where(T.logicalAnd(T.ge(x, lo), T.le(x, hi)), g, 0), x.shape),
+    null,
+    null,
+  ],
   cast: ([g], [x]) => [T.isFloat(x.dtype) && T.isFloat(g.dtype) ? T.cast(g, x.dtype) : null],
   identity: ([g]) => [g],
   reshape: ([g], [x]) => [T.reshape(g, x.shape)],
@@ -81,9 +109,20 @@ export const RULES: Readonly<Record<string, VjpRule>> = {
   slice: ([g], [x], _, attrs) => {
     const begin = attrs.begin as number[]
     const size = attrs.size as number[]
-    return [T.pad(g, x.shape.map((d, i) => [begin[i], d - begin[i] - size[i]] as [number, number]))]
+    return [
+      T.pad(
+        g,
+        x.shape.map((d, i) => [begin[i], d - begin[i] - size[i]] as [number, number]),
+      ),
+    ]
   },
-  pad: ([g], [x], _, attrs) => [T.slice(g, (attrs.widths as [number, number][]).map(([a]) => a), x.shape)],
+  pad: ([g], [x], _, attrs) => [
+    T.slice(
+      g,
+      (attrs.widths as [number, number][]).map(([a]) => a),
+      x.shape,
+    ),
+  ],
   concat: ([g], inputs, _, attrs) => {
     const axis = attrs.axis as number
     let at = 0

@@ -3,8 +3,9 @@
  * tracks, then walks them backwards applying the rules table. One tape per `grad` level; tapes
  * nest, and since rules are tensor ops, a backward pass run under an outer tape is itself recorded.
  */
-import * as T from '@recurrent/tensor'
+
 import type { Attrs, Tensor, Tracer } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
 import { NON_DIFFERENTIABLE, RULES } from './rules.ts'
 
 /** A rule carried by the application itself (what `customVjp` records). */

@@ -1,6 +1,6 @@
-import { fc, test } from '@fast-check/vitest'
-import * as T from '@recurrent/tensor'
+import { test } from '@fast-check/vitest'
 import type { Tensor } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
 import { describe, expect, it } from 'vitest'
 import * as AD from '../src/index.ts'
 import { assertClose, numRuns, pytree, shape, smoothTensorOf, TOL } from './kit.ts'
@@ -24,7 +24,11 @@ describe('grad as a function transformation', () => {
     expect(report.ok).toBe(true)
   })
   test.prop([pytree()], runs)('gradients have the structure of the argument pytree', (tree) => {
-    const loss = (p: T.Tree) => T.treeLeaves(p).reduce((acc: Tensor, t) => T.add(acc, T.sum(T.mul(t, t))), T.tensor(0, { dtype: 'f64' }))
+    const loss = (p: T.Tree) =>
+      T.treeLeaves(p).reduce(
+        (acc: Tensor, t) => T.add(acc, T.sum(T.mul(t, t))),
+        T.tensor(0, { dtype: 'f64' }),
+      )
     const grads = AD.grad(loss)(tree)
     expect(T.treePaths(grads)).toEqual(T.treePaths(tree))
     T.treeLeaves(grads).forEach((gl, i) => assertClose(gl, T.mul(T.treeLeaves(tree)[i], 2), TOL.f64))
@@ -35,7 +39,10 @@ describe('grad as a function transformation', () => {
     const b = T.tensor([3, 4], { dtype: 'f64' })
     expect(T.toArray(AD.grad(h, { argnums: 1 })(a, b))).toEqual([1, 2])
     const [ga, gb] = AD.grad(h, { argnums: [0, 1] })(a, b)
-    expect([T.toArray(ga), T.toArray(gb)]).toEqual([[3, 4], [1, 2]])
+    expect([T.toArray(ga), T.toArray(gb)]).toEqual([
+      [3, 4],
+      [1, 2],
+    ])
     const [[value, aux], grads] = AD.valueAndGrad((x: Tensor) => [T.sum(x), 'aux'], { hasAux: true })(a)
     expect([T.item(value), aux, T.toArray(grads)]).toEqual([3, 'aux', [1, 1]])
     const [gAux, aux2] = AD.grad((x: Tensor) => [T.sum(x), 7], { hasAux: true })(a)
@@ -43,13 +50,19 @@ describe('grad as a function transformation', () => {
   })
   it('the same tensor passed twice gets separate gradients', () => {
     const x = T.tensor([2], { dtype: 'f64' })
-    const [ga, gb] = AD.grad((a: Tensor, b: Tensor) => T.sum(T.mul(T.mul(a, a), b)), { argnums: [0, 1] })(x, x)
+    const [ga, gb] = AD.grad((a: Tensor, b: Tensor) => T.sum(T.mul(T.mul(a, a), b)), { argnums: [0, 1] })(
+      x,
+      x,
+    )
     expect([T.toArray(ga), T.toArray(gb)]).toEqual([[8], [4]])
   })
   it('a constant function has zero gradient; integer leaves get zeros', () => {
     const x = T.tensor([1, 2], { dtype: 'f64' })
-    expect(T.toArray(AD.grad(() => T.tensor(3, { dtype: 'f64' }))(x))).toEqual([0, 0])
-    const gp = AD.grad((p: { x: Tensor; i: Tensor }) => T.sum(T.gather(p.x, p.i)))({ x, i: T.tensor([1, 1], { dtype: 'i32' }) })
+    expect(T.toArray(AD.grad((_: Tensor) => T.tensor(3, { dtype: 'f64' }))(x))).toEqual([0, 0])
+    const gp = AD.grad((p: { x: Tensor; i: Tensor }) => T.sum(T.gather(p.x, p.i)))({
+      x,
+      i: T.tensor([1, 1], { dtype: 'i32' }),
+    })
     expect(T.toArray(gp.x)).toEqual([0, 2])
     expect(gp.i.dtype).toBe('i32')
     expect(T.toArray(gp.i)).toEqual([0, 0])
@@ -61,25 +74,40 @@ describe('grad as a function transformation', () => {
   })
   it('vjp gives Jᵀc for every primal and checks the cotangent shape', () => {
     const a = T.tensor([[1, 2]], { dtype: 'f64' })
-    const W = T.tensor([[1, 0, 2], [0, 1, 3]], { dtype: 'f64' })
+    const W = T.tensor(
+      [
+        [1, 0, 2],
+        [0, 1, 3],
+      ],
+      { dtype: 'f64' },
+    )
     const [y, pullback] = AD.vjp((p: Tensor, q: Tensor) => T.matmul(p, q), a, W)
     expect(T.toArray(y)).toEqual([[1, 2, 8]])
     const [ga, gW] = pullback(T.tensor([[1, 1, 1]], { dtype: 'f64' }))
     expect(T.toArray(ga)).toEqual([[3, 4]])
-    expect(T.toArray(gW)).toEqual([[1, 1, 1], [2, 2, 2]])
+    expect(T.toArray(gW)).toEqual([
+      [1, 1, 1],
+      [2, 2, 2],
+    ])
     expect(() => pullback(T.tensor([1, 1, 1], { dtype: 'f64' }))).toThrow(T.ShapeError)
   })
   it('grad refuses a non-scalar or non-float output, naming what it got', () => {
     const x = T.tensor([1, 2], { dtype: 'f64' })
-    expect(() => AD.grad((y: Tensor) => y)(x)).toThrow('f must return a scalar float tensor, got f64 tensor of shape [2]')
-    expect(() => AD.grad(() => 3)(x)).toThrow(T.ArgumentError)
+    expect(() => AD.grad((y: Tensor) => y)(x)).toThrow(
+      'f must return a scalar float tensor, got f64 tensor of shape [2]',
+    )
+    expect(() => AD.grad((_: Tensor) => 3)(x)).toThrow(T.ArgumentError)
     expect(() => AD.grad((y: Tensor) => T.sum(y), { argnums: 2 })(x)).toThrow('argnum 2 is out of range')
   })
   it('grad is pure: no tracer is left behind and inputs are untouched', () => {
     const x = T.tensor([1, 2], { dtype: 'f64' })
     AD.grad(f)(x)
     expect(T.isTracing()).toBe(false)
-    expect(() => AD.grad(() => { throw new Error('inside') })(x)).toThrow('inside')
+    expect(() =>
+      AD.grad((_: Tensor) => {
+        throw new Error('inside')
+      })(x),
+    ).toThrow('inside')
     expect(T.isTracing()).toBe(false)
     expect(T.toArray(x)).toEqual([1, 2])
   })
@@ -110,9 +138,16 @@ describe('customVjp', () => {
   it('works over pytrees, with null for arguments that take no cotangent', () => {
     const scaledSum = AD.customVjp(
       (p: { w: Tensor; b: Tensor }, idx: Tensor) => T.sum(T.mul(T.gather(p.w, idx), p.b)),
-      (p: { w: Tensor; b: Tensor }, idx: Tensor) => [T.sum(T.mul(T.gather(p.w, idx), p.b)), { p, idx }] as [Tensor, { p: { w: Tensor; b: Tensor }; idx: Tensor }],
+      (p: { w: Tensor; b: Tensor }, idx: Tensor) =>
+        [T.sum(T.mul(T.gather(p.w, idx), p.b)), { p, idx }] as [
+          Tensor,
+          { p: { w: Tensor; b: Tensor }; idx: Tensor },
+        ],
       (r, ct) => [
-        { w: T.mul(T.scatterAdd(T.broadcastTo(r.p.b, [r.idx.size]), r.idx, 0, r.p.w.shape), ct), b: T.mul(T.sum(T.gather(r.p.w, r.idx)), ct) },
+        {
+          w: T.mul(T.scatterAdd(T.broadcastTo(r.p.b, [r.idx.size]), r.idx, 0, r.p.w.shape), ct),
+          b: T.mul(T.sum(T.gather(r.p.w, r.idx)), ct),
+        },
         null,
       ],
     )
@@ -131,7 +166,10 @@ describe('checkGrad', () => {
     expect(AD.checkGrad(h, x, { mode: 'directional' }).ok).toBe(true)
   })
   it('reports instead of throwing when f throws', () => {
-    const r = AD.checkGrad(() => T.matmul(T.zeros([2, 3], 'f64'), T.zeros([2, 3], 'f64')), T.zeros([1], 'f64'))
+    const r = AD.checkGrad(
+      () => T.matmul(T.zeros([2, 3], 'f64'), T.zeros([2, 3], 'f64')),
+      T.zeros([1], 'f64'),
+    )
     expect(r.ok).toBe(false)
     expect(r.error).toContain('ShapeError')
   })
@@ -144,11 +182,25 @@ describe('checkGrad', () => {
   it('names the leaf path and index of the worst mismatch', () => {
     const broken = AD.customVjp(
       (p: { a: Tensor; b: Tensor }) => T.sum(T.add(p.a, T.mul(p.b, p.b))),
-      (p: { a: Tensor; b: Tensor }) => [T.sum(T.add(p.a, T.mul(p.b, p.b))), p] as [Tensor, { a: Tensor; b: Tensor }],
-      (p, ct) => [{ a: T.mul(T.full(p.a.shape, 1, 'f64'), ct), b: T.mul(T.mul(p.b, 2), T.mul(ct, T.tensor([1, 1, 5], { dtype: 'f64' }))) }],
+      (p: { a: Tensor; b: Tensor }) =>
+        [T.sum(T.add(p.a, T.mul(p.b, p.b))), p] as [Tensor, { a: Tensor; b: Tensor }],
+      (p, ct) => [
+        {
+          a: T.mul(T.full(p.a.shape, 1, 'f64'), ct),
+          b: T.mul(T.mul(p.b, 2), T.mul(ct, T.tensor([1, 1, 5], { dtype: 'f64' }))),
+        },
+      ],
     )
-    const r = AD.checkGrad(broken, { a: T.tensor([1, 2, 4], { dtype: 'f64' }), b: T.tensor([1, 2, 3], { dtype: 'f64' }) })
+    const r = AD.checkGrad(broken, {
+      a: T.tensor([1, 2, 4], { dtype: 'f64' }),
+      b: T.tensor([1, 2, 3], { dtype: 'f64' }),
+    })
     expect(r.ok).toBe(false)
-    expect(r.worst).toMatchObject({ path: 'b', index: 2, numeric: expect.closeTo(6, 5), analytic: expect.closeTo(30, 9) })
+    expect(r.worst).toMatchObject({
+      path: 'b',
+      index: 2,
+      numeric: expect.closeTo(6, 5),
+      analytic: expect.closeTo(30, 9),
+    })
   })
 })

@@ -3,8 +3,8 @@
  * f64 (tolerances: GRAD_CHECK in @recurrent/testkit). A final test proves the table is covered.
  */
 import { fc, test } from '@fast-check/vitest'
-import * as T from '@recurrent/tensor'
 import type { Tensor } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
 import { afterAll, describe, expect, it } from 'vitest'
 import { grad, RULES } from '../src/index.ts'
 import { assertGradients, broadcastablePair, numRuns, shape, smoothTensorOf } from './kit.ts'
@@ -20,7 +20,9 @@ const check = <A extends T.Tree>(f: (p: A) => Tensor, p: A) => {
 
 const pair = broadcastablePair().chain(([a, b]) => fc.tuple(smoothTensorOf(a), smoothTensorOf(b)))
 const one = shape({ minRank: 0 }).chain((s) => smoothTensorOf(s))
-const oneRanked = shape({ minRank: 1 }).chain((s) => fc.tuple(smoothTensorOf(s), fc.integer({ min: 0, max: s.length - 1 })))
+const oneRanked = shape({ minRank: 1 }).chain((s) =>
+  fc.tuple(smoothTensorOf(s), fc.integer({ min: 0, max: s.length - 1 })),
+)
 /** A fixed random projection makes every output element matter in the scalar loss. */
 const project = (y: Tensor) => T.sum(T.mul(y, T.randn(T.key(7), y.shape, 'f64')))
 const positive = (t: Tensor) => T.add(T.abs(t), 0.5)
@@ -38,7 +40,8 @@ describe('vector-Jacobian rules agree with central differences', () => {
     check((p: Tensor[]) => project(T.minimum(p[0], p[1])), [a, b])
   })
   test.prop([one], runs)('unary ops', (x) => {
-    for (const f of [T.neg, T.abs, T.relu, T.exp, T.tanh, T.sigmoid] as const) check((p: Tensor) => project(f(p)), x)
+    for (const f of [T.neg, T.abs, T.relu, T.exp, T.tanh, T.sigmoid] as const)
+      check((p: Tensor) => project(f(p)), x)
     check((p: Tensor) => project(T.log(positive(p))), x)
     check((p: Tensor) => project(T.sqrt(positive(p))), x)
   })
@@ -55,30 +58,58 @@ describe('vector-Jacobian rules agree with central differences', () => {
     const h = grad((p: Tensor) => T.sum(T.add(p, T.cast(T.cast(p, 'i32'), 'f64'))))(x)
     expect(T.toArray(h)).toEqual([1, 1])
   })
-  test.prop([oneRanked], runs)('reductions: sum, mean, max, min, logSumExp, softmax, logSoftmax', ([x, axis]) => {
-    for (const keepDims of [false, true]) {
-      check((p: Tensor) => project(T.sum(p, { axis, keepDims })), x)
-      check((p: Tensor) => project(T.max(p, { axis, keepDims })), x)
-      check((p: Tensor) => project(T.logSumExp(p, { axis, keepDims })), x)
-    }
-    check((p: Tensor) => project(T.mean(p, { axis: [axis] })), x)
-    check((p: Tensor) => project(T.min(p)), x)
-    check((p: Tensor) => project(T.softmax(p, { axis })), x)
-    check((p: Tensor) => project(T.logSoftmax(p, { axis })), x)
-  })
-  test.prop([oneRanked], runs)('structure: reshape transpose broadcastTo slice pad concat stack', ([x, axis]) => {
-    check((p: Tensor) => project(T.reshape(p, [-1])), x)
-    check((p: Tensor) => project(T.transpose(p)), x)
-    check((p: Tensor) => project(T.broadcastTo(p, [2, ...p.shape])), x)
-    const begin = x.shape.map((d) => Math.floor(d / 2))
-    check((p: Tensor) => project(T.slice(p, begin)), x)
-    check((p: Tensor) => project(T.pad(p, p.shape.map((_, i) => [i % 2, 1] as [number, number]))), x)
-    check((p: Tensor) => project(T.concat([p, T.mul(p, p)], axis)), x)
-    check((p: Tensor) => project(T.stack(T.unstack(p, axis).reverse(), axis)), x)
-  })
+  test.prop([oneRanked], runs)(
+    'reductions: sum, mean, max, min, logSumExp, softmax, logSoftmax',
+    ([x, axis]) => {
+      for (const keepDims of [false, true]) {
+        check((p: Tensor) => project(T.sum(p, { axis, keepDims })), x)
+        check((p: Tensor) => project(T.max(p, { axis, keepDims })), x)
+        check((p: Tensor) => project(T.logSumExp(p, { axis, keepDims })), x)
+      }
+      check((p: Tensor) => project(T.mean(p, { axis: [axis] })), x)
+      check((p: Tensor) => project(T.min(p)), x)
+      check((p: Tensor) => project(T.softmax(p, { axis })), x)
+      check((p: Tensor) => project(T.logSoftmax(p, { axis })), x)
+    },
+  )
+  test.prop([oneRanked], runs)(
+    'structure: reshape transpose broadcastTo slice pad concat stack',
+    ([x, axis]) => {
+      check((p: Tensor) => project(T.reshape(p, [-1])), x)
+      check((p: Tensor) => project(T.transpose(p)), x)
+      check((p: Tensor) => project(T.broadcastTo(p, [2, ...p.shape])), x)
+      const begin = x.shape.map((d) => Math.floor(d / 2))
+      check((p: Tensor) => project(T.slice(p, begin)), x)
+      check(
+        (p: Tensor) =>
+          project(
+            T.pad(
+              p,
+              p.shape.map((_, i) => [i % 2, 1] as [number, number]),
+            ),
+          ),
+        x,
+      )
+      check((p: Tensor) => project(T.concat([p, T.mul(p, p)], axis)), x)
+      check((p: Tensor) => project(T.stack(T.unstack(p, axis).reverse(), axis)), x)
+    },
+  )
   test.prop(
-    [fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.array(fc.nat({ max: 9 }), { minLength: 1, maxLength: 5 }))
-      .chain(([n, f, idx]) => fc.tuple(smoothTensorOf([n, f]), fc.constant(idx.map((i) => i % n)), smoothTensorOf([idx.length, f])))],
+    [
+      fc
+        .tuple(
+          fc.integer({ min: 1, max: 4 }),
+          fc.integer({ min: 1, max: 3 }),
+          fc.array(fc.nat({ max: 9 }), { minLength: 1, maxLength: 5 }),
+        )
+        .chain(([n, f, idx]) =>
+          fc.tuple(
+            smoothTensorOf([n, f]),
+            fc.constant(idx.map((i) => i % n)),
+            smoothTensorOf([idx.length, f]),
+          ),
+        ),
+    ],
     runs,
   )('gather and scatterAdd (embedding lookup), repeated indices included', ([E, idx, u]) => {
     const i = T.tensor(idx, { dtype: 'i32' })
@@ -87,18 +118,42 @@ describe('vector-Jacobian rules agree with central differences', () => {
     check((p: Tensor) => project(T.scatterAdd(p, i, 0, E.shape)), u)
   })
   test.prop(
-    [fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.boolean())
-      .chain(([p, m, k, n, ta, tb]) =>
-        fc.tuple(smoothTensorOf(ta ? [p, k, m] : [p, m, k]), smoothTensorOf(tb ? [n, k] : [k, n]), fc.constant(ta), fc.constant(tb)),
-      )],
+    [
+      fc
+        .tuple(
+          fc.integer({ min: 1, max: 2 }),
+          fc.integer({ min: 1, max: 4 }),
+          fc.integer({ min: 1, max: 4 }),
+          fc.integer({ min: 1, max: 4 }),
+          fc.boolean(),
+          fc.boolean(),
+        )
+        .chain(([p, m, k, n, ta, tb]) =>
+          fc.tuple(
+            smoothTensorOf(ta ? [p, k, m] : [p, m, k]),
+            smoothTensorOf(tb ? [n, k] : [k, n]),
+            fc.constant(ta),
+            fc.constant(tb),
+          ),
+        ),
+    ],
     runs,
   )('matmul with every transpose combination and a broadcast batch', ([a, b, ta, tb]) => {
     check((q: Tensor[]) => project(T.matmul(q[0], q[1], { transposeA: ta, transposeB: tb })), [a, b])
   })
   it('logSumExp of all −∞ has gradient 0, not NaN', () => {
-    const x = T.tensor([[-Infinity, -Infinity], [0, -Infinity]], { dtype: 'f64' })
+    const x = T.tensor(
+      [
+        [-Infinity, -Infinity],
+        [0, -Infinity],
+      ],
+      { dtype: 'f64' },
+    )
     const g = grad((p: Tensor) => T.sum(T.logSumExp(p, { axis: 1 })))(x)
-    expect(T.toArray(g)).toEqual([[0, 0], [1, 0]])
+    expect(T.toArray(g)).toEqual([
+      [0, 0],
+      [1, 0],
+    ])
   })
 })
 

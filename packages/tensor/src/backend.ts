@@ -78,7 +78,9 @@ export const reference: KernelProvider = {
 }
 
 const stack: KernelProvider[] = []
-const registry = new Map<string, () => BackendInfo>([['reference', () => ({ name: 'reference', available: true, provider: reference })]])
+const registry = new Map<string, () => BackendInfo>([
+  ['reference', () => ({ name: 'reference', available: true, provider: reference })],
+])
 
 /** The provider that runs kernels now: the innermost `withBackend`, else the reference. */
 export const currentBackend = (): KernelProvider => stack[stack.length - 1] ?? reference

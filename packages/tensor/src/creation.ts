@@ -10,7 +10,11 @@ import { fromData, type Tensor } from './tensor.ts'
  * @example
  * assert.deepStrictEqual(T.toArray(T.full([2], 7)), [7, 7])
  */
-export const full = (shape: Shape, value: number | boolean, dtype: DType = typeof value === 'boolean' ? 'bool' : 'f32'): Tensor => {
+export const full = (
+  shape: Shape,
+  value: number | boolean,
+  dtype: DType = typeof value === 'boolean' ? 'bool' : 'f32',
+): Tensor => {
   checkShape('full', shape)
   const data = allocate(dtype, sizeOf(shape))
   data.fill(Number(value))
@@ -63,12 +67,14 @@ export const arange = (start: number, stop?: number, step = 1, dtype: DType = 'f
 export const oneHot = (indices: Tensor | readonly number[], n: number, dtype: DType = 'f32'): Tensor => {
   const idx = Array.isArray(indices) ? Int32Array.from(indices as number[]) : (indices as Tensor)
   const [data, shape] = idx instanceof Int32Array ? [idx, [idx.length]] : [idx.data, idx.shape]
-  if (!(idx instanceof Int32Array) && idx.dtype !== 'i32') throw new DTypeError(`oneHot: indices must be i32, got ${idx.dtype}`)
+  if (!(idx instanceof Int32Array) && idx.dtype !== 'i32')
+    throw new DTypeError(`oneHot: indices must be i32, got ${idx.dtype}`)
   if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`oneHot: n must be a positive integer, got ${n}`)
   const out = allocate(dtype, data.length * n)
   for (let i = 0; i < data.length; i++) {
     const k = data[i]
-    if (!Number.isInteger(k) || k < 0 || k >= n) throw new ArgumentError(`oneHot: index ${k} at position ${i} is out of range [0, ${n})`)
+    if (!Number.isInteger(k) || k < 0 || k >= n)
+      throw new ArgumentError(`oneHot: index ${k} at position ${i} is out of range [0, ${n})`)
     out[i * n + k] = 1
   }
   return fromData(out, [...shape, n], dtype)

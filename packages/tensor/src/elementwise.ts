@@ -6,7 +6,7 @@
 import { allocate, type DType, isFloat, type TypedArray } from './dtype.ts'
 import { DTypeError } from './errors.ts'
 import { broadcastShapes, broadcastStrides, type Shape, sizeOf } from './shape.ts'
-import { type Tensor, fromData, tensor } from './tensor.ts'
+import { fromData, type Tensor, tensor } from './tensor.ts'
 import { type Attrs, emit } from './trace.ts'
 
 /** A tensor, or a JS number (a weak scalar that takes the other operand's dtype). */
@@ -66,7 +66,8 @@ export const mapElements = (
   expr: string,
   attrs?: Attrs,
 ): Tensor => {
-  const shape = inputs.length === 1 ? inputs[0].shape : broadcastShapes(primitive, ...inputs.map((t) => t.shape))
+  const shape =
+    inputs.length === 1 ? inputs[0].shape : broadcastShapes(primitive, ...inputs.map((t) => t.shape))
   const out = allocate(outDType, sizeOf(shape))
   const k = compile(inputs.length, expr)
   const datas = inputs.map((t) => t.data)
@@ -80,13 +81,15 @@ export const coerce = (op: string, operands: readonly Operand[]): Tensor[] => {
   const dtypes = operands.filter((o): o is Tensor => typeof o !== 'number').map((t) => t.dtype)
   const dt = dtypes[0] ?? 'f32'
   for (const d of dtypes) {
-    if (d !== dt) throw new DTypeError(`${op}: dtypes ${dtypes.join(' and ')} differ; convert one with T.cast`)
+    if (d !== dt)
+      throw new DTypeError(`${op}: dtypes ${dtypes.join(' and ')} differ; convert one with T.cast`)
   }
   return operands.map((o) => (typeof o === 'number' ? tensor(o, { dtype: dt }) : o))
 }
 
 const checkDType = (op: string, dt: DType, allowed: readonly DType[]): void => {
-  if (!allowed.includes(dt)) throw new DTypeError(`${op}: dtype ${dt} is not supported (expected ${allowed.join(' or ')})`)
+  if (!allowed.includes(dt))
+    throw new DTypeError(`${op}: dtype ${dt} is not supported (expected ${allowed.join(' or ')})`)
 }
 
 const FLOAT: readonly DType[] = ['f32', 'f64']
@@ -204,7 +207,8 @@ export const gt = compare('gt')
 /** Elementwise `a ≥ b` → bool. */
 export const ge = compare('ge')
 
-const requireBool = (op: string, ts: readonly Tensor[]): void => ts.forEach((t) => checkDType(op, t.dtype, ['bool']))
+const requireBool = (op: string, ts: readonly Tensor[]): void =>
+  ts.forEach((t) => checkDType(op, t.dtype, ['bool']))
 
 /** Elementwise logical and of two bool tensors. */
 export const logicalAnd = (a: Tensor, b: Tensor): Tensor => {

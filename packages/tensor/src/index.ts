@@ -2,13 +2,48 @@
  * `@recurrent/tensor`: immutable tensors and pure ops over them. Import as a namespace:
  * `import * as T from '@recurrent/tensor'`, then `T.tanh(T.add(T.matmul(x, W), b))`.
  */
-export { ArgumentError, DTypeError, ShapeError, showShape } from './errors.ts'
-export { type DType, DTYPES, isFloat, type TypedArray } from './dtype.ts'
-export { type Shape, broadcastShapes, sizeOf } from './shape.ts'
-export { type Nested, type Storage, Tensor, dtype, isTensor, item, shape, tensor, toArray, toTypedArray } from './tensor.ts'
+
+export {
+  type BackendInfo,
+  backends,
+  currentBackend,
+  type KernelProvider,
+  type MatmulJob,
+  reference,
+  referenceMatmul,
+  registerBackend,
+  withBackend,
+} from './backend.ts'
 export { arange, eye, full, oneHot, ones, zeros } from './creation.ts'
+export { allocate, DTYPES, type DType, isFloat, type TypedArray } from './dtype.ts'
 export * from './elementwise.ts'
-export { argmax, argmin, logSoftmax, logSumExp, max, mean, min, type ReduceOptions, softmax, sum } from './reduce.ts'
+export { ArgumentError, DTypeError, ShapeError, showShape } from './errors.ts'
+export { type MatmulOptions, matmul } from './matmul.ts'
+export {
+  bernoulli,
+  foldIn,
+  type Key,
+  key,
+  randn,
+  randomBits,
+  split,
+  threefry2x32,
+  uniform,
+} from './random.ts'
+export {
+  argmax,
+  argmin,
+  logSoftmax,
+  logSumExp,
+  max,
+  mean,
+  min,
+  type ReduceOptions,
+  softmax,
+  sum,
+} from './reduce.ts'
+export * as safetensors from './safetensors.ts'
+export { broadcastShapes, type Shape, sizeOf } from './shape.ts'
 export {
   broadcastTo,
   concat,
@@ -24,20 +59,19 @@ export {
   transpose,
   unstack,
 } from './structure.ts'
-export { matmul, type MatmulOptions } from './matmul.ts'
 export {
-  type BackendInfo,
-  backends,
-  currentBackend,
-  type KernelProvider,
-  type MatmulJob,
-  reference,
-  referenceMatmul,
-  registerBackend,
-  withBackend,
-} from './backend.ts'
-export { bernoulli, foldIn, type Key, key, randn, randomBits, split, threefry2x32, uniform } from './random.ts'
-export { type Tree, treeFlatten, treeFromPaths, treeLeaves, treeMap, treeMapN, treePaths } from './tree.ts'
+  dtype,
+  fromData,
+  fromStorage,
+  isTensor,
+  item,
+  type Nested,
+  type Storage,
+  shape,
+  Tensor,
+  tensor,
+  toArray,
+  toTypedArray,
+} from './tensor.ts'
 export { type Attrs, emit, emitMany, isTracing, type Tracer, untraced, withTracer } from './trace.ts'
-export { fromData, fromStorage } from './tensor.ts'
-export { allocate } from './dtype.ts'
+export { type Tree, treeFlatten, treeFromPaths, treeLeaves, treeMap, treeMapN, treePaths } from './tree.ts'

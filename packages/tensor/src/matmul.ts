@@ -28,10 +28,13 @@ export interface MatmulOptions {
 export const matmul = (a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor => {
   const transposeA = !!options.transposeA
   const transposeB = !!options.transposeB
-  if (a.dtype !== b.dtype) throw new DTypeError(`matmul: dtypes ${a.dtype} and ${b.dtype} differ; convert one with T.cast`)
+  if (a.dtype !== b.dtype)
+    throw new DTypeError(`matmul: dtypes ${a.dtype} and ${b.dtype} differ; convert one with T.cast`)
   if (a.dtype === 'bool') throw new DTypeError('matmul: dtype bool is not supported')
   if (a.rank < 2 || b.rank < 2) {
-    throw new ShapeError(`matmul ${showShape(a.shape)} × ${showShape(b.shape)}: both factors need rank ≥ 2 (reshape vectors to [1,n] or [n,1])`)
+    throw new ShapeError(
+      `matmul ${showShape(a.shape)} × ${showShape(b.shape)}: both factors need rank ≥ 2 (reshape vectors to [1,n] or [n,1])`,
+    )
   }
   const [ar, ac] = a.shape.slice(-2)
   const [br, bc] = b.shape.slice(-2)
@@ -51,7 +54,12 @@ export const matmul = (a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   ])
   const job = { a: fa, b: fb, batch: sizeOf(batchShape), m, k, n, transposeA, transposeB, dtype: a.dtype }
   const storage = currentBackend().matmul(job) ?? referenceFallback(job)
-  return emit('matmul', [a, b], { transposeA, transposeB }, fromStorage(storage, [...batchShape, m, n], a.dtype))
+  return emit(
+    'matmul',
+    [a, b],
+    { transposeA, transposeB },
+    fromStorage(storage, [...batchShape, m, n], a.dtype),
+  )
 }
 
 const referenceFallback = (job: MatmulJob): Storage => reference.matmul(job) as Storage

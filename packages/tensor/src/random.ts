@@ -16,7 +16,8 @@ export interface Key {
   readonly words: readonly [number, number]
 }
 
-const makeKey = (hi: number, lo: number): Key => Object.freeze({ kind: 'Key', words: Object.freeze([hi >>> 0, lo >>> 0]) as [number, number] })
+const makeKey = (hi: number, lo: number): Key =>
+  Object.freeze({ kind: 'Key', words: Object.freeze([hi >>> 0, lo >>> 0]) as [number, number] })
 
 const ROTATIONS = [13, 15, 26, 6, 17, 29, 16, 24]
 
@@ -59,7 +60,8 @@ export const randomBits = (k: Key, n: number): Uint32Array => {
  * assert.deepStrictEqual(T.toArray(T.uniform(k, [3])), T.toArray(T.uniform(T.key(0), [3])))
  */
 export const key = (seed: number): Key => {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new ArgumentError(`key: seed must be a non-negative safe integer, got ${seed}`)
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new ArgumentError(`key: seed must be a non-negative safe integer, got ${seed}`)
   return makeKey(Math.floor(seed / 2 ** 32), seed % 2 ** 32)
 }
 
@@ -83,14 +85,16 @@ export const foldIn = (k: Key, data: number): Key => {
 }
 
 const requireFloat = (op: string, dtype: DType): void => {
-  if (dtype !== 'f32' && dtype !== 'f64') throw new DTypeError(`${op}: dtype must be f32 or f64, got ${dtype}`)
+  if (dtype !== 'f32' && dtype !== 'f64')
+    throw new DTypeError(`${op}: dtype must be f32 or f64, got ${dtype}`)
 }
 
 /** Uniform doubles in [0, 1) with 53 random bits each, two words per number. */
 const unitDoubles = (k: Key, n: number): Float64Array => {
   const bits = randomBits(k, 2 * n)
   const out = new Float64Array(n)
-  for (let i = 0; i < n; i++) out[i] = ((bits[2 * i] >>> 5) * 67108864 + (bits[2 * i + 1] >>> 6)) / 9007199254740992
+  for (let i = 0; i < n; i++)
+    out[i] = ((bits[2 * i] >>> 5) * 67108864 + (bits[2 * i + 1] >>> 6)) / 9007199254740992
   return out
 }
 

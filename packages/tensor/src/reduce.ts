@@ -4,12 +4,12 @@
  * and so get their gradients for free.
  */
 import { allocate, type TypedArray } from './dtype.ts'
+import { div, exp, neg, sub } from './elementwise.ts'
 import { DTypeError, ShapeError, showShape } from './errors.ts'
 import { normalizeAxes, sizeOf, stridesOf } from './shape.ts'
 import { copyStrided } from './strided.ts'
 import { fromData, type Tensor } from './tensor.ts'
 import { emit } from './trace.ts'
-import { div, exp, neg, sub } from './elementwise.ts'
 
 /** Which axes to reduce (default: all) and whether to keep them as length-1 axes. */
 export interface ReduceOptions {
@@ -26,17 +26,28 @@ const blocks = (op: string, x: Tensor, options: ReduceOptions): Block => {
   const perm = [...kept, ...axes]
   const n = sizeOf(axes.map((a) => x.shape[a]))
   const outer = sizeOf(kept.map((a) => x.shape[a]))
-  const outShape = options.keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept.map((a) => x.shape[a])
+  const outShape = options.keepDims
+    ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+    : kept.map((a) => x.shape[a])
   if (perm.every((p, i) => p === i)) return { data: x.data, outer, n, axes, outShape }
   const permShape = perm.map((a) => x.shape[a])
   const strides = stridesOf(x.shape)
   const data = allocate(x.dtype, x.size)
-  copyStrided(x.data, 0, perm.map((a) => strides[a]), data, 0, stridesOf(permShape), permShape)
+  copyStrided(
+    x.data,
+    0,
+    perm.map((a) => strides[a]),
+    data,
+    0,
+    stridesOf(permShape),
+    permShape,
+  )
   return { data, outer, n, axes, outShape }
 }
 
 const requireNumeric = (op: string, x: Tensor): void => {
-  if (x.dtype === 'bool') throw new DTypeError(`${op}: dtype bool is not supported (cast to i32 or f32 first)`)
+  if (x.dtype === 'bool')
+    throw new DTypeError(`${op}: dtype bool is not supported (cast to i32 or f32 first)`)
 }
 
 /**
@@ -115,7 +126,8 @@ export const argmax = (x: Tensor, options: { axis?: number; keepDims?: boolean }
 }
 
 /** Index of the minimum along one axis, as i32. */
-export const argmin = (x: Tensor, options: { axis?: number; keepDims?: boolean } = {}): Tensor => argmax(neg(x), options)
+export const argmin = (x: Tensor, options: { axis?: number; keepDims?: boolean } = {}): Tensor =>
+  argmax(neg(x), options)
 
 /**
  * Mean over `axis`: `sum / count`.
@@ -139,7 +151,8 @@ export const mean = (x: Tensor, options: ReduceOptions = {}): Tensor => {
  * assert.ok(Math.abs(T.item(y) - (1e4 + Math.log(2))) < 1e-2)
  */
 export const logSumExp = (x: Tensor, options: ReduceOptions = {}): Tensor => {
-  if (x.dtype !== 'f32' && x.dtype !== 'f64') throw new DTypeError(`logSumExp: dtype ${x.dtype} is not supported (expected f32 or f64)`)
+  if (x.dtype !== 'f32' && x.dtype !== 'f64')
+    throw new DTypeError(`logSumExp: dtype ${x.dtype} is not supported (expected f32 or f64)`)
   const { data, outer, n, axes, outShape } = blocks('logSumExp', x, options)
   const out = allocate(x.dtype, outer)
   for (let o = 0; o < outer; o++) {
@@ -175,4 +188,3 @@ export const logSoftmax = (x: Tensor, options: { axis?: number } = {}): Tensor =
  * assert.ok(Math.abs(T.item(T.sum(p)) - 1) < 1e-6)
  */
 export const softmax = (x: Tensor, options: { axis?: number } = {}): Tensor => exp(logSoftmax(x, options))
-

@@ -21,12 +21,15 @@ export const stridesOf = (shape: Shape): number[] => {
   return strides
 }
 
-export const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i])
+export const sameShape = (a: Shape, b: Shape): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i])
 
 /** Checks that a shape is a list of non-negative integers. */
 export const checkShape = (op: string, shape: Shape): void => {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new ArgumentError(`${op}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`)
+    throw new ArgumentError(
+      `${op}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`,
+    )
   }
 }
 
@@ -40,7 +43,9 @@ export const broadcastShapes = (op: string, ...shapes: Shape[]): number[] => {
       const d = s[i]
       if (out[j] === 1) out[j] = d
       else if (d !== 1 && d !== out[j]) {
-        throw new ShapeError(`${op} ${shapes.map(showShape).join(' × ')}: cannot broadcast axis ${j} (${out[j]} vs ${d})`)
+        throw new ShapeError(
+          `${op} ${shapes.map(showShape).join(' × ')}: cannot broadcast axis ${j} (${out[j]} vs ${d})`,
+        )
       }
     }
   }
@@ -67,7 +72,11 @@ export const normalizeAxis = (op: string, axis: number, rank: number): number =>
 }
 
 /** Resolves `axis` (a number, a list, or undefined for all axes) to sorted unique axes. */
-export const normalizeAxes = (op: string, axis: number | readonly number[] | undefined, rank: number): number[] => {
+export const normalizeAxes = (
+  op: string,
+  axis: number | readonly number[] | undefined,
+  rank: number,
+): number[] => {
   if (axis === undefined) return Array.from({ length: rank }, (_, i) => i)
   const list = typeof axis === 'number' ? [axis] : [...axis]
   const out = [...new Set(list.map((a) => normalizeAxis(op, a, rank)))].sort((a, b) => a - b)

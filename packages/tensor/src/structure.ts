@@ -5,6 +5,7 @@
  */
 import { allocate } from './dtype.ts'
 import { ArgumentError, DTypeError, ShapeError, showShape } from './errors.ts'
+import { sum } from './reduce.ts'
 import {
   broadcastShapes,
   broadcastStrides,
@@ -18,7 +19,6 @@ import {
 import { copyStrided } from './strided.ts'
 import { fromData, fromStorage, type Tensor } from './tensor.ts'
 import { emit } from './trace.ts'
-import { sum } from './reduce.ts'
 
 /**
  * Reinterprets the elements with a new shape of the same size; one entry may be −1 (inferred).
@@ -39,7 +39,9 @@ const inferShape = (x: Tensor, shape: Shape): number[] => {
   const known = shape.reduce((p, d) => (d === -1 ? p : p * d), 1)
   const target = shape.map((d) => (d === -1 ? (known === 0 ? 0 : x.size / known) : d))
   if (sizeOf(target) !== x.size || !target.every(Number.isInteger)) {
-    throw new ShapeError(`reshape ${showShape(x.shape)} → ${showShape(shape)}: sizes ${x.size} and ${known} differ`)
+    throw new ShapeError(
+      `reshape ${showShape(x.shape)} → ${showShape(shape)}: sizes ${x.size} and ${known} differ`,
+    )
   }
   return target
 }
@@ -54,12 +56,22 @@ export const transpose = (x: Tensor, perm?: readonly number[]): Tensor => {
   const r = x.rank
   const p = perm ?? Array.from({ length: r }, (_, i) => r - 1 - i)
   if (p.length !== r || [...p].sort((a, b) => a - b).some((v, i) => v !== i)) {
-    throw new ArgumentError(`transpose: ${JSON.stringify(p)} is not a permutation of the ${r} axes of ${showShape(x.shape)}`)
+    throw new ArgumentError(
+      `transpose: ${JSON.stringify(p)} is not a permutation of the ${r} axes of ${showShape(x.shape)}`,
+    )
   }
   const outShape = p.map((a) => x.shape[a])
   const strides = stridesOf(x.shape)
   const out = allocate(x.dtype, x.size)
-  copyStrided(x.data, 0, p.map((a) => strides[a]), out, 0, stridesOf(outShape), outShape)
+  copyStrided(
+    x.data,
+    0,
+    p.map((a) => strides[a]),
+    out,
+    0,
+    stridesOf(outShape),
+    outShape,
+  )
   return emit('transpose', [x], { perm: p }, fromData(out, outShape, x.dtype))
 }
 
@@ -67,7 +79,8 @@ export const transpose = (x: Tensor, perm?: readonly number[]): Tensor => {
 export const broadcastTo = (x: Tensor, shape: Shape): Tensor => {
   checkShape('broadcastTo', shape)
   const b = broadcastShapes('broadcastTo', x.shape, shape)
-  if (!sameShape(b, shape)) throw new ShapeError(`broadcastTo ${showShape(x.shape)} → ${showShape(shape)}: not broadcastable`)
+  if (!sameShape(b, shape))
+    throw new ShapeError(`broadcastTo ${showShape(x.shape)} → ${showShape(shape)}: not broadcastable`)
   if (sameShape(x.shape, shape)) return x
   const out = allocate(x.dtype, sizeOf(shape))
   copyStrided(x.data, 0, broadcastStrides(x.shape, shape), out, 0, stridesOf(shape), shape)
@@ -81,13 +94,16 @@ export const broadcastTo = (x: Tensor, shape: Shape): Tensor => {
 export const sumTo = (x: Tensor, shape: Shape): Tensor => {
   if (sameShape(x.shape, shape)) return x
   const lead = x.rank - shape.length
-  if (lead < 0) throw new ShapeError(`sumTo ${showShape(x.shape)} → ${showShape(shape)}: target has more axes`)
+  if (lead < 0)
+    throw new ShapeError(`sumTo ${showShape(x.shape)} → ${showShape(shape)}: target has more axes`)
   const axes: number[] = []
   for (let i = 0; i < x.rank; i++) {
     if (i < lead) axes.push(i)
     else if (shape[i - lead] === 1 && x.shape[i] !== 1) axes.push(i)
     else if (shape[i - lead] !== x.shape[i]) {
-      throw new ShapeError(`sumTo ${showShape(x.shape)} → ${showShape(shape)}: axis ${i} is neither equal nor 1`)
+      throw new ShapeError(
+        `sumTo ${showShape(x.shape)} → ${showShape(shape)}: axis ${i} is neither equal nor 1`,
+      )
     }
   }
   return reshape(sum(x, { axis: axes, keepDims: true }), shape)
@@ -103,13 +119,25 @@ export const sumTo = (x: Tensor, shape: Shape): Tensor => {
  */
 export const slice = (x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor => {
   if (begin.length > x.rank || (size !== undefined && size.length !== begin.length)) {
-    throw new ArgumentError(`slice ${showShape(x.shape)}: begin ${JSON.stringify(begin)} and size ${JSON.stringify(size)} do not fit`)
+    throw new ArgumentError(
+      `slice ${showShape(x.shape)}: begin ${JSON.stringify(begin)} and size ${JSON.stringify(size)} do not fit`,
+    )
   }
   const b = x.shape.map((_, i) => begin[i] ?? 0)
-  const s = x.shape.map((d, i) => (size === undefined || size[i] === undefined || size[i] === -1 ? d - b[i] : size[i]))
+  const s = x.shape.map((d, i) =>
+    size === undefined || size[i] === undefined || size[i] === -1 ? d - b[i] : size[i],
+  )
   for (let i = 0; i < x.rank; i++) {
-    if (!Number.isInteger(b[i]) || !Number.isInteger(s[i]) || b[i] < 0 || s[i] < 0 || b[i] + s[i] > x.shape[i]) {
-      throw new ShapeError(`slice ${showShape(x.shape)}: axis ${i} range [${b[i]}, ${b[i] + s[i]}) is out of bounds`)
+    if (
+      !Number.isInteger(b[i]) ||
+      !Number.isInteger(s[i]) ||
+      b[i] < 0 ||
+      s[i] < 0 ||
+      b[i] + s[i] > x.shape[i]
+    ) {
+      throw new ShapeError(
+        `slice ${showShape(x.shape)}: axis ${i} range [${b[i]}, ${b[i] + s[i]}) is out of bounds`,
+      )
     }
   }
   const strides = stridesOf(x.shape)
@@ -121,8 +149,13 @@ export const slice = (x: Tensor, begin: readonly number[], size?: readonly numbe
 
 /** Pads with zeros: `widths[i] = [before, after]` along axis `i` (the adjoint of `slice`). */
 export const pad = (x: Tensor, widths: readonly (readonly [number, number])[]): Tensor => {
-  if (widths.length !== x.rank || widths.some(([a, b]) => !Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0)) {
-    throw new ArgumentError(`pad ${showShape(x.shape)}: widths ${JSON.stringify(widths)} must give [before, after] ≥ 0 per axis`)
+  if (
+    widths.length !== x.rank ||
+    widths.some(([a, b]) => !Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0)
+  ) {
+    throw new ArgumentError(
+      `pad ${showShape(x.shape)}: widths ${JSON.stringify(widths)} must give [before, after] ≥ 0 per axis`,
+    )
   }
   const outShape = x.shape.map((d, i) => d + widths[i][0] + widths[i][1])
   const strides = stridesOf(outShape)
@@ -143,9 +176,12 @@ export const concat = (xs: readonly Tensor[], axis = 0): Tensor => {
   const first = xs[0]
   const ax = normalizeAxis('concat', axis, first.rank)
   for (const t of xs) {
-    if (t.dtype !== first.dtype) throw new DTypeError(`concat: dtypes ${xs.map((u) => u.dtype).join(', ')} differ`)
+    if (t.dtype !== first.dtype)
+      throw new DTypeError(`concat: dtypes ${xs.map((u) => u.dtype).join(', ')} differ`)
     if (t.rank !== first.rank || t.shape.some((d, i) => i !== ax && d !== first.shape[i])) {
-      throw new ShapeError(`concat along axis ${ax}: shapes ${xs.map((u) => showShape(u.shape)).join(', ')} differ off that axis`)
+      throw new ShapeError(
+        `concat along axis ${ax}: shapes ${xs.map((u) => showShape(u.shape)).join(', ')} differ off that axis`,
+      )
     }
   }
   const outShape = [...first.shape]
@@ -157,7 +193,12 @@ export const concat = (xs: readonly Tensor[], axis = 0): Tensor => {
     copyStrided(t.data, 0, stridesOf(t.shape), out, at * strides[ax], strides, t.shape)
     at += t.shape[ax]
   }
-  return emit('concat', xs, { axis: ax, sizes: xs.map((t) => t.shape[ax]) }, fromData(out, outShape, first.dtype))
+  return emit(
+    'concat',
+    xs,
+    { axis: ax, sizes: xs.map((t) => t.shape[ax]) },
+    fromData(out, outShape, first.dtype),
+  )
 }
 
 /**
@@ -171,7 +212,8 @@ export const stack = (xs: readonly Tensor[], axis = 0): Tensor => {
   if (xs.length === 0) throw new ArgumentError('stack: needs at least one tensor')
   const ax = normalizeAxis('stack', axis, xs[0].rank + 1)
   for (const t of xs) {
-    if (!sameShape(t.shape, xs[0].shape)) throw new ShapeError(`stack: shapes ${xs.map((u) => showShape(u.shape)).join(', ')} differ`)
+    if (!sameShape(t.shape, xs[0].shape))
+      throw new ShapeError(`stack: shapes ${xs.map((u) => showShape(u.shape)).join(', ')} differ`)
   }
   return concat(
     xs.map((t) => reshape(t, [...t.shape.slice(0, ax), 1, ...t.shape.slice(ax)])),
@@ -203,16 +245,21 @@ export const squeeze = (x: Tensor, axis?: number | readonly number[]): Tensor =>
       ? x.shape.flatMap((d, i) => (d === 1 ? [i] : []))
       : (typeof axis === 'number' ? [axis] : axis).map((a) => normalizeAxis('squeeze', a, x.rank))
   for (const a of axes) {
-    if (x.shape[a] !== 1) throw new ShapeError(`squeeze ${showShape(x.shape)}: axis ${a} has length ${x.shape[a]}, not 1`)
+    if (x.shape[a] !== 1)
+      throw new ShapeError(`squeeze ${showShape(x.shape)}: axis ${a} has length ${x.shape[a]}, not 1`)
   }
-  return reshape(x, x.shape.filter((_, i) => !axes.includes(i)))
+  return reshape(
+    x,
+    x.shape.filter((_, i) => !axes.includes(i)),
+  )
 }
 
 const checkIndices = (op: string, indices: Tensor, n: number): void => {
   if (indices.dtype !== 'i32') throw new DTypeError(`${op}: indices must be i32, got ${indices.dtype}`)
   const d = indices.data
   for (let i = 0; i < d.length; i++) {
-    if (d[i] < 0 || d[i] >= n) throw new ArgumentError(`${op}: index ${d[i]} at position ${i} is out of range [0, ${n})`)
+    if (d[i] < 0 || d[i] >= n)
+      throw new ArgumentError(`${op}: index ${d[i]} at position ${i} is out of range [0, ${n})`)
   }
 }
 
@@ -255,7 +302,9 @@ export const scatterAdd = (updates: Tensor, indices: Tensor, axis: number, shape
   checkIndices('scatterAdd', indices, n)
   const expected = [...shape.slice(0, ax), ...indices.shape, ...shape.slice(ax + 1)]
   if (!sameShape(expected, updates.shape)) {
-    throw new ShapeError(`scatterAdd: updates ${showShape(updates.shape)} should be ${showShape(expected)} for target ${showShape(shape)}`)
+    throw new ShapeError(
+      `scatterAdd: updates ${showShape(updates.shape)} should be ${showShape(expected)} for target ${showShape(shape)}`,
+    )
   }
   const outer = sizeOf(shape.slice(0, ax))
   const inner = sizeOf(shape.slice(ax + 1))
@@ -270,5 +319,10 @@ export const scatterAdd = (updates: Tensor, indices: Tensor, axis: number, shape
       for (let i = 0; i < inner; i++) out[to + i] += src[from + i]
     }
   }
-  return emit('scatterAdd', [updates, indices], { axis: ax, shape: [...shape] }, fromData(out, shape, updates.dtype))
+  return emit(
+    'scatterAdd',
+    [updates, indices],
+    { axis: ax, shape: [...shape] },
+    fromData(out, shape, updates.dtype),
+  )
 }

@@ -55,7 +55,10 @@ export class Tensor {
   get data(): TypedArray {
     if (this.#data === undefined) {
       const d = this.#storage.read()
-      if (d.length !== this.size) throw new ShapeError(`storage holds ${d.length} elements, shape ${showShape(this.shape)} needs ${this.size}`)
+      if (d.length !== this.size)
+        throw new ShapeError(
+          `storage holds ${d.length} elements, shape ${showShape(this.shape)} needs ${this.size}`,
+        )
       // Private fields are outside Object.freeze: caching the read-back is the one internal write.
       this.#data = d
     }
@@ -70,13 +73,16 @@ export class Tensor {
 const render = (v: unknown): string =>
   Array.isArray(v) ? `[${v.map(render).join(', ')}]` : typeof v === 'number' ? formatNumber(v) : String(v)
 
-const formatNumber = (x: number): string => (Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(6))))
+const formatNumber = (x: number): string =>
+  Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(6)))
 
 /** @internal Wraps freshly computed data (never shared with anything that writes it again). */
-export const fromData = (data: TypedArray, shape: Shape, dtype: DType): Tensor => new Tensor(cpuStorage(data), shape, dtype)
+export const fromData = (data: TypedArray, shape: Shape, dtype: DType): Tensor =>
+  new Tensor(cpuStorage(data), shape, dtype)
 
 /** @internal Wraps a provider's storage. */
-export const fromStorage = (storage: Storage, shape: Shape, dtype: DType): Tensor => new Tensor(storage, shape, dtype)
+export const fromStorage = (storage: Storage, shape: Shape, dtype: DType): Tensor =>
+  new Tensor(storage, shape, dtype)
 
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor
 
@@ -92,7 +98,10 @@ export type Nested = number | boolean | readonly Nested[]
  * assert.deepStrictEqual(T.shape(x), [2, 2])
  * assert.strictEqual(T.dtype(x), 'f32')
  */
-export const tensor = (value: Nested | TypedArray, options: { dtype?: DType; shape?: Shape } = {}): Tensor => {
+export const tensor = (
+  value: Nested | TypedArray,
+  options: { dtype?: DType; shape?: Shape } = {},
+): Tensor => {
   if (ArrayBuffer.isView(value)) {
     const shape = options.shape ?? [value.length]
     checkShape('tensor', shape)
@@ -109,7 +118,8 @@ export const tensor = (value: Nested | TypedArray, options: { dtype?: DType; sha
   flatten(value, shape, 0, '', flat)
   const dtype = options.dtype ?? (typeof flat[0] === 'boolean' ? 'bool' : 'f32')
   const data = allocate(dtype, flat.length)
-  for (let i = 0; i < flat.length; i++) data[i] = dtype === 'i32' ? Math.trunc(Number(flat[i])) : Number(flat[i])
+  for (let i = 0; i < flat.length; i++)
+    data[i] = dtype === 'i32' ? Math.trunc(Number(flat[i])) : Number(flat[i])
   if (options.shape !== undefined) return fromData(data, checkReshape(options.shape, flat.length), dtype)
   return fromData(data, shape, dtype)
 }
@@ -121,7 +131,13 @@ const checkReshape = (shape: Shape, n: number): Shape => {
 }
 
 const dtypeOfArray = (a: TypedArray): DType =>
-  a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : a instanceof Uint8Array ? 'bool' : 'f32'
+  a instanceof Float64Array
+    ? 'f64'
+    : a instanceof Int32Array
+      ? 'i32'
+      : a instanceof Uint8Array
+        ? 'bool'
+        : 'f32'
 
 const inferShape = (value: Nested): number[] => {
   const shape: number[] = []
@@ -134,16 +150,26 @@ const inferShape = (value: Nested): number[] => {
   return shape
 }
 
-const flatten = (value: Nested, shape: Shape, depth: number, path: string, out: (number | boolean)[]): void => {
+const flatten = (
+  value: Nested,
+  shape: Shape,
+  depth: number,
+  path: string,
+  out: (number | boolean)[],
+): void => {
   if (depth === shape.length) {
     if (typeof value !== 'number' && typeof value !== 'boolean') {
-      throw new ArgumentError(`tensor: element ${path || '(root)'} is not a number or boolean but ${JSON.stringify(value)}`)
+      throw new ArgumentError(
+        `tensor: element ${path || '(root)'} is not a number or boolean but ${JSON.stringify(value)}`,
+      )
     }
     out.push(value)
     return
   }
   if (!Array.isArray(value) || value.length !== shape[depth]) {
-    throw new ShapeError(`tensor: ragged nested array at ${path || '(root)'}: expected ${shape[depth]} entries, inferred shape ${showShape(shape)}`)
+    throw new ShapeError(
+      `tensor: ragged nested array at ${path || '(root)'}: expected ${shape[depth]} entries, inferred shape ${showShape(shape)}`,
+    )
   }
   for (let i = 0; i < value.length; i++) flatten(value[i] as Nested, shape, depth + 1, `${path}[${i}]`, out)
 }
@@ -171,7 +197,8 @@ export const toArray = (t: Tensor): Nested => {
 
 /** The single element of a size-1 tensor, as a JS number (booleans as 0/1). */
 export const item = (t: Tensor): number => {
-  if (t.size !== 1) throw new ShapeError(`item: tensor of shape ${showShape(t.shape)} has ${t.size} elements, not 1`)
+  if (t.size !== 1)
+    throw new ShapeError(`item: tensor of shape ${showShape(t.shape)} has ${t.size} elements, not 1`)
   return t.data[0]
 }
 

@@ -15,13 +15,23 @@ const active: Tracer[] = []
 const NO_ATTRS: Attrs = Object.freeze({})
 
 /** Announces one primitive application to every active tracer and returns its output. */
-export const emit = (primitive: string, inputs: readonly Tensor[], attrs: Attrs | undefined, output: Tensor): Tensor => {
+export const emit = (
+  primitive: string,
+  inputs: readonly Tensor[],
+  attrs: Attrs | undefined,
+  output: Tensor,
+): Tensor => {
   for (let i = 0; i < active.length; i++) active[i].record(primitive, inputs, attrs ?? NO_ATTRS, [output])
   return output
 }
 
 /** Announces an application with several outputs (used by `customVjp`). */
-export const emitMany = (primitive: string, inputs: readonly Tensor[], attrs: Attrs, outputs: readonly Tensor[]): void => {
+export const emitMany = (
+  primitive: string,
+  inputs: readonly Tensor[],
+  attrs: Attrs,
+  outputs: readonly Tensor[],
+): void => {
   for (let i = 0; i < active.length; i++) active[i].record(primitive, inputs, attrs, outputs)
 }
 

@@ -10,7 +10,16 @@ import { ArgumentError } from './errors.ts'
 import { isTensor, type Tensor } from './tensor.ts'
 
 /** A tensor, or arrays and plain objects of trees; anything else is a static value. */
-export type Tree = Tensor | readonly Tree[] | { readonly [key: string]: Tree } | number | string | boolean | null | undefined | object
+export type Tree =
+  | Tensor
+  | readonly Tree[]
+  | { readonly [key: string]: Tree }
+  | number
+  | string
+  | boolean
+  | null
+  | undefined
+  | object
 
 const isContainer = (x: unknown): x is readonly unknown[] | Record<string, unknown> => {
   if (Array.isArray(x)) return true
@@ -24,7 +33,8 @@ const join = (path: string, k: string | number): string => (path === '' ? String
 const visit = (tree: unknown, path: string, onLeaf: (t: Tensor, path: string) => void): void => {
   if (isTensor(tree)) onLeaf(tree, path)
   else if (Array.isArray(tree)) tree.forEach((t, i) => visit(t, join(path, i), onLeaf))
-  else if (isContainer(tree)) for (const k of Object.keys(tree)) visit((tree as Record<string, unknown>)[k], join(path, k), onLeaf)
+  else if (isContainer(tree))
+    for (const k of Object.keys(tree)) visit((tree as Record<string, unknown>)[k], join(path, k), onLeaf)
 }
 
 /**
@@ -58,7 +68,8 @@ const rebuild = (tree: unknown, path: string, f: (t: Tensor, path: string) => un
   if (Array.isArray(tree)) return tree.map((t, i) => rebuild(t, join(path, i), f))
   if (isContainer(tree)) {
     const out: Record<string, unknown> = {}
-    for (const k of Object.keys(tree)) out[k] = rebuild((tree as Record<string, unknown>)[k], join(path, k), f)
+    for (const k of Object.keys(tree))
+      out[k] = rebuild((tree as Record<string, unknown>)[k], join(path, k), f)
     return out
   }
   return tree
@@ -78,7 +89,10 @@ export const treeMap = <A extends Tree>(tree: A, f: (leaf: Tensor, path: string)
  * Applies `f` to corresponding leaves of several trees of one structure (e.g. params, grads and
  * optimiser moments), with the first tree's structure. A mismatch names the path.
  */
-export const treeMapN = <A extends Tree>(trees: readonly [A, ...Tree[]], f: (leaves: Tensor[], path: string) => Tensor): A => {
+export const treeMapN = <A extends Tree>(
+  trees: readonly [A, ...Tree[]],
+  f: (leaves: Tensor[], path: string) => Tensor,
+): A => {
   const [first, ...rest] = trees
   const leaves = rest.map((t) => treeFlatten(t))
   const n = treeLeaves(first).length
@@ -90,7 +104,8 @@ export const treeMapN = <A extends Tree>(trees: readonly [A, ...Tree[]], f: (lea
   let i = 0
   return rebuild(first, '', (t, path) => {
     const others = leaves.map((l, j) => {
-      if (l.paths[i] !== path) throw new ArgumentError(`treeMapN: tree ${j + 1} has leaf ${l.paths[i]} where tree 0 has ${path}`)
+      if (l.paths[i] !== path)
+        throw new ArgumentError(`treeMapN: tree ${j + 1} has leaf ${l.paths[i]} where tree 0 has ${path}`)
       return l.leaves[i]
     })
     i++
@@ -99,7 +114,9 @@ export const treeMapN = <A extends Tree>(trees: readonly [A, ...Tree[]], f: (lea
 }
 
 /** The leaves, their paths, and the inverse that puts new leaves into the same structure. */
-export const treeFlatten = <A extends Tree>(tree: A): { leaves: Tensor[]; paths: string[]; unflatten: (leaves: readonly Tensor[]) => A } => {
+export const treeFlatten = <A extends Tree>(
+  tree: A,
+): { leaves: Tensor[]; paths: string[]; unflatten: (leaves: readonly Tensor[]) => A } => {
   const leaves: Tensor[] = []
   const paths: string[] = []
   visit(tree, '', (t, p) => {
@@ -107,7 +124,8 @@ export const treeFlatten = <A extends Tree>(tree: A): { leaves: Tensor[]; paths:
     paths.push(p)
   })
   const unflatten = (next: readonly Tensor[]): A => {
-    if (next.length !== leaves.length) throw new ArgumentError(`treeFlatten: expected ${leaves.length} leaves, got ${next.length}`)
+    if (next.length !== leaves.length)
+      throw new ArgumentError(`treeFlatten: expected ${leaves.length} leaves, got ${next.length}`)
     let i = 0
     return rebuild(tree, '', () => next[i++]) as A
   }
@@ -119,18 +137,24 @@ export const treeFlatten = <A extends Tree>(tree: A): { leaves: Tensor[]; paths:
  * whose keys are exactly `0 … n−1` becomes an array. The inverse of `treePaths`.
  */
 export const treeFromPaths = (entries: Iterable<readonly [string, Tensor]>): Tree => {
-  const root: Record<string, unknown> = {}
+  // Null-prototype nodes and own-property checks: a name such as `__proto__.x` from a file
+  // can neither pollute Object.prototype nor collide with inherited names like `toString`.
+  const root: Record<string, unknown> = Object.create(null)
   for (const [path, t] of entries) {
     const parts = path.split('.')
     let node = root
     parts.forEach((p, i) => {
       if (i === parts.length - 1) {
-        if (p in node) throw new ArgumentError(`treeFromPaths: path ${path} is given twice or is also a prefix`)
+        if (Object.hasOwn(node, p))
+          throw new ArgumentError(`treeFromPaths: path ${path} is given twice or is also a prefix`)
         node[p] = t
       } else {
-        const next = node[p]
-        if (next === undefined) node[p] = {}
-        else if (isTensor(next)) throw new ArgumentError(`treeFromPaths: ${parts.slice(0, i + 1).join('.')} is both a leaf and a prefix`)
+        const next = Object.hasOwn(node, p) ? node[p] : undefined
+        if (next === undefined) node[p] = Object.create(null)
+        else if (isTensor(next))
+          throw new ArgumentError(
+            `treeFromPaths: ${parts.slice(0, i + 1).join('.')} is both a leaf and a prefix`,
+          )
         node = node[p] as Record<string, unknown>
       }
     })
@@ -139,8 +163,16 @@ export const treeFromPaths = (entries: Iterable<readonly [string, Tensor]>): Tre
     if (isTensor(x)) return x
     const obj = x as Record<string, unknown>
     const keys = Object.keys(obj)
-    const mapped = Object.fromEntries(keys.map((k) => [k, arrays(obj[k])]))
-    const isArray = keys.length > 0 && keys.every((k, i) => k === String(i)) && keys.length === new Set(keys).size
+    const mapped: Record<string, unknown> = {}
+    for (const k of keys)
+      Object.defineProperty(mapped, k, {
+        value: arrays(obj[k]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
+    const isArray =
+      keys.length > 0 && keys.every((k, i) => k === String(i)) && keys.length === new Set(keys).size
     return isArray ? keys.map((k) => mapped[k]) : mapped
   }
   return arrays(root) as Tree

@@ -1,4 +1,4 @@
-import { fc, test } from '@fast-check/vitest'
+import { test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import * as T from '../src/index.ts'
 import { numRuns, shape } from './kit.ts'
@@ -34,7 +34,10 @@ describe('creation and reading', () => {
     expect(T.toArray(T.zeros([2], 'i32'))).toEqual([0, 0])
     expect(T.toArray(T.ones([1, 2]))).toEqual([[1, 1]])
     expect(T.toArray(T.full([2], true))).toEqual([true, true])
-    expect(T.toArray(T.eye(2, 3))).toEqual([[1, 0, 0], [0, 1, 0]])
+    expect(T.toArray(T.eye(2, 3))).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ])
     expect(T.toArray(T.arange(1, 2, 0.5))).toEqual([1, 1.5])
     expect(T.toArray(T.oneHot(T.tensor([[1]], { dtype: 'i32' }), 2))).toEqual([[[0, 1]]])
   })

@@ -30,15 +30,25 @@ const pairArb = broadcastablePair().chain(([a, b]) => fc.tuple(tensorOf(a), tens
 
 describe('binary ops', () => {
   for (const op of BINARY) {
-    test.prop([pairArb], runs)(`${op}: broadcasting agrees with the explicit tile and the scalar formula`, ([a, b]) => {
-      const out = T[op](a, b)
-      const shape = T.broadcastShapes(op, a.shape, b.shape)
-      const tiled = T[op](T.broadcastTo(a, shape), T.broadcastTo(b, shape))
-      expect(identical(out, tiled)).toBe(true)
-      const x = T.toTypedArray(T.broadcastTo(a, shape))
-      const y = T.toTypedArray(T.broadcastTo(b, shape))
-      assertClose(out, T.tensor(Float64Array.from(x, (v, i) => MATH[op](v, y[i])), { shape }), { atol: 0, rtol: 1e-15 })
-    })
+    test.prop([pairArb], runs)(
+      `${op}: broadcasting agrees with the explicit tile and the scalar formula`,
+      ([a, b]) => {
+        const out = T[op](a, b)
+        const shape = T.broadcastShapes(op, a.shape, b.shape)
+        const tiled = T[op](T.broadcastTo(a, shape), T.broadcastTo(b, shape))
+        expect(identical(out, tiled)).toBe(true)
+        const x = T.toTypedArray(T.broadcastTo(a, shape))
+        const y = T.toTypedArray(T.broadcastTo(b, shape))
+        assertClose(
+          out,
+          T.tensor(
+            Float64Array.from(x, (v, i) => MATH[op](v, y[i])),
+            { shape },
+          ),
+          { atol: 0, rtol: 1e-15 },
+        )
+      },
+    )
     test.prop([pairArb], runs)(`${op} never mutates its inputs`, ([a, b]) => {
       const [sa, sb] = [T.toTypedArray(a), T.toTypedArray(b)]
       T[op](a, b)
@@ -70,16 +80,28 @@ describe('binary ops', () => {
 
 describe('unary ops', () => {
   for (const op of UNARY) {
-    test.prop([fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 4 })).chain(([r, d]) => tensorOf(Array(r).fill(d)))], runs)(
-      `${op} matches the scalar formula elementwise and never mutates`,
-      (x) => {
-        const before = T.toTypedArray(x)
-        const y = T[op](x)
-        expect(T.toTypedArray(x)).toEqual(before)
-        assertClose(y, T.tensor(Float64Array.from(before, (v) => MATH[op](v, 0)), { shape: x.shape }), { atol: 1e-300, rtol: 1e-14 })
-      },
-    )
-    it(`${op}: bool input throws DTypeError`, () => expect(() => T[op](T.zeros([1], 'bool'))).toThrow(T.DTypeError))
+    test.prop(
+      [
+        fc
+          .tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 4 }))
+          .chain(([r, d]) => tensorOf(Array(r).fill(d))),
+      ],
+      runs,
+    )(`${op} matches the scalar formula elementwise and never mutates`, (x) => {
+      const before = T.toTypedArray(x)
+      const y = T[op](x)
+      expect(T.toTypedArray(x)).toEqual(before)
+      assertClose(
+        y,
+        T.tensor(
+          Float64Array.from(before, (v) => MATH[op](v, 0)),
+          { shape: x.shape },
+        ),
+        { atol: 1e-300, rtol: 1e-14 },
+      )
+    })
+    it(`${op}: bool input throws DTypeError`, () =>
+      expect(() => T[op](T.zeros([1], 'bool'))).toThrow(T.DTypeError))
   }
   it('follows IEEE like NumPy: log of a negative is NaN, log 0 is −∞', () => {
     expect(T.toArray(T.log(T.tensor([-1, 0], { dtype: 'f64' })))).toEqual([Number.NaN, -Infinity])
@@ -88,7 +110,8 @@ describe('unary ops', () => {
   it('sigmoid does not overflow for large |x|', () => {
     expect(T.toArray(T.sigmoid(T.tensor([-1000, 1000], { dtype: 'f64' })))).toEqual([0, 1])
   })
-  it('transcendental ops reject integers', () => expect(() => T.exp(T.zeros([1], 'i32'))).toThrow(T.DTypeError))
+  it('transcendental ops reject integers', () =>
+    expect(() => T.exp(T.zeros([1], 'i32'))).toThrow(T.DTypeError))
 })
 
 describe('comparisons, logic, where, clip, cast', () => {
@@ -98,7 +121,8 @@ describe('comparisons, logic, where, clip, cast', () => {
       expect(r.dtype).toBe('bool')
       expect(r.shape).toEqual(T.broadcastShapes(op, a.shape, b.shape))
     })
-    it(`${op}: mismatched shapes throw ShapeError`, () => expect(() => T[op](T.zeros([3]), T.zeros([2]))).toThrow(T.ShapeError))
+    it(`${op}: mismatched shapes throw ShapeError`, () =>
+      expect(() => T[op](T.zeros([3]), T.zeros([2]))).toThrow(T.ShapeError))
   }
   it('lt/gt on bools throw DTypeError; eq on bools works', () => {
     const b = T.tensor([true, false])
@@ -116,20 +140,26 @@ describe('comparisons, logic, where, clip, cast', () => {
     const w = T.where(c, a, b)
     const shape = T.broadcastShapes('t', a.shape, b.shape)
     const [cv, av, bv] = [c, a, b].map((t) => T.toTypedArray(T.broadcastTo(t, shape)))
-    assertClose(w, T.tensor(Float64Array.from(cv, (ci, i) => (ci ? av[i] : bv[i])), { shape }))
+    assertClose(
+      w,
+      T.tensor(
+        Float64Array.from(cv, (ci, i) => (ci ? av[i] : bv[i])),
+        { shape },
+      ),
+    )
   })
   it('where: condition must be bool; branches must share a dtype', () => {
     expect(() => T.where(T.zeros([2]), 1, 2)).toThrow(T.DTypeError)
     expect(() => T.where(T.tensor([true]), T.zeros([1]), T.zeros([1], 'f64'))).toThrow(T.DTypeError)
     expect(() => T.where(T.tensor([true, false, true]), T.zeros([2]), 0)).toThrow(T.ShapeError)
   })
-  test.prop([tensorOf([5]), fc.double({ min: -5, max: 0, noNaN: true }), fc.double({ min: 0, max: 5, noNaN: true })], runs)(
-    'clip lands in [lo, hi] and is the identity inside',
-    (x, lo, hi) => {
-      const y = T.toTypedArray(T.clip(x, lo, hi))
-      T.toTypedArray(x).forEach((v, i) => expect(y[i]).toBe(Math.min(hi, Math.max(lo, v))))
-    },
-  )
+  test.prop(
+    [tensorOf([5]), fc.double({ min: -5, max: 0, noNaN: true }), fc.double({ min: 0, max: 5, noNaN: true })],
+    runs,
+  )('clip lands in [lo, hi] and is the identity inside', (x, lo, hi) => {
+    const y = T.toTypedArray(T.clip(x, lo, hi))
+    T.toTypedArray(x).forEach((v, i) => expect(y[i]).toBe(Math.min(hi, Math.max(lo, v))))
+  })
   it('clip: bad operands throw', () => {
     expect(() => T.clip(T.zeros([2], 'bool'), 0, 1)).toThrow(T.DTypeError)
     expect(() => T.clip(T.zeros([2]), T.zeros([3]), 1)).toThrow(T.ShapeError)

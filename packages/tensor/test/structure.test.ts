@@ -8,22 +8,40 @@ const anyTensor = shape({ minRank: 1 }).chain((s) => tensorOf(s))
 const dot = (a: T.Tensor, b: T.Tensor) => T.item(T.sum(T.mul(a, b)))
 
 describe('structural ops', () => {
-  test.prop([anyTensor], runs)('reshape keeps the elements; transpose twice by a permutation and its inverse is the identity', (x) => {
-    expect(T.toTypedArray(T.reshape(x, [-1]))).toEqual(T.toTypedArray(x))
-    const perm = x.shape.map((_, i) => i).reverse()
-    expect(identical(T.transpose(T.transpose(x, perm), perm.map((_, i) => perm.indexOf(i))), x)).toBe(true)
-  })
-  test.prop([anyTensor.chain((x) => fc.tuple(fc.constant(x), fc.integer({ min: 0, max: x.rank - 1 })))], runs)(
-    'stack ∘ unstack is the identity; concat of slices rebuilds the tensor',
-    ([x, axis]) => {
-      expect(identical(T.stack(T.unstack(x, axis), axis), x)).toBe(true)
-      const n = x.shape[axis]
-      const cut = Math.floor(n / 2)
-      const left = T.slice(x, x.shape.map((_, i) => 0), x.shape.map((d, i) => (i === axis ? cut : d)))
-      const right = T.slice(x, x.shape.map((_, i) => (i === axis ? cut : 0)))
-      expect(identical(T.concat([left, right], axis), x)).toBe(true)
+  test.prop([anyTensor], runs)(
+    'reshape keeps the elements; transpose twice by a permutation and its inverse is the identity',
+    (x) => {
+      expect(T.toTypedArray(T.reshape(x, [-1]))).toEqual(T.toTypedArray(x))
+      const perm = x.shape.map((_, i) => i).reverse()
+      expect(
+        identical(
+          T.transpose(
+            T.transpose(x, perm),
+            perm.map((_, i) => perm.indexOf(i)),
+          ),
+          x,
+        ),
+      ).toBe(true)
     },
   )
+  test.prop(
+    [anyTensor.chain((x) => fc.tuple(fc.constant(x), fc.integer({ min: 0, max: x.rank - 1 })))],
+    runs,
+  )('stack ∘ unstack is the identity; concat of slices rebuilds the tensor', ([x, axis]) => {
+    expect(identical(T.stack(T.unstack(x, axis), axis), x)).toBe(true)
+    const n = x.shape[axis]
+    const cut = Math.floor(n / 2)
+    const left = T.slice(
+      x,
+      x.shape.map(() => 0),
+      x.shape.map((d, i) => (i === axis ? cut : d)),
+    )
+    const right = T.slice(
+      x,
+      x.shape.map((_, i) => (i === axis ? cut : 0)),
+    )
+    expect(identical(T.concat([left, right], axis), x)).toBe(true)
+  })
   test.prop([anyTensor.chain((x) => fc.tuple(fc.constant(x), tensorOf(x.shape)))], runs)(
     'pad is the adjoint of slice: ⟨slice(x), u⟩ = ⟨x, pad(u)⟩',
     ([x, y]) => {
@@ -36,8 +54,17 @@ describe('structural ops', () => {
     },
   )
   test.prop(
-    [fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.array(fc.nat({ max: 4 }), { minLength: 1, maxLength: 6 }))
-      .chain(([n, f, idx]) => fc.tuple(tensorOf([n, f]), fc.constant(idx.map((i) => i % n)), tensorOf([idx.length, f])))],
+    [
+      fc
+        .tuple(
+          fc.integer({ min: 1, max: 5 }),
+          fc.integer({ min: 1, max: 4 }),
+          fc.array(fc.nat({ max: 4 }), { minLength: 1, maxLength: 6 }),
+        )
+        .chain(([n, f, idx]) =>
+          fc.tuple(tensorOf([n, f]), fc.constant(idx.map((i) => i % n)), tensorOf([idx.length, f])),
+        ),
+    ],
     runs,
   )('scatterAdd is the adjoint of gather: ⟨gather(E, i), u⟩ = ⟨E, scatterAdd(u, i)⟩', ([E, idx, u]) => {
     const i = T.tensor(idx, { dtype: 'i32' })
@@ -48,14 +75,23 @@ describe('structural ops', () => {
     assertClose(T.sumTo(T.broadcastTo(x, big), x.shape), T.mul(x, 3))
   })
   it('gather along an inner axis and with index matrices', () => {
-    const x = T.tensor([[1, 2, 3], [4, 5, 6]])
+    const x = T.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ])
     expect(T.toArray(T.gather(x, T.tensor([[2, 0]], { dtype: 'i32' }), 1))).toEqual([[[3, 1]], [[6, 4]]])
   })
   it('structural ops never mutate inputs', () => {
-    const x = T.tensor([[1, 2], [3, 4]])
+    const x = T.tensor([
+      [1, 2],
+      [3, 4],
+    ])
     const before = T.toTypedArray(x)
     T.transpose(x)
-    T.pad(x, [[1, 1], [0, 0]])
+    T.pad(x, [
+      [1, 1],
+      [0, 0],
+    ])
     T.concat([x, x])
     T.gather(x, T.tensor([0], { dtype: 'i32' }))
     expect(T.toTypedArray(x)).toEqual(before)
@@ -75,9 +111,13 @@ describe('structural ops', () => {
     expect(() => T.concat([x, T.zeros([2, 3], 'f64')])).toThrow(T.DTypeError)
     expect(() => T.concat([])).toThrow(T.ArgumentError)
     expect(() => T.stack([x, T.zeros([3, 2])])).toThrow(T.ShapeError)
-    expect(() => T.gather(x, T.tensor([2], { dtype: 'i32' }))).toThrow('gather: index 2 at position 0 is out of range [0, 2)')
+    expect(() => T.gather(x, T.tensor([2], { dtype: 'i32' }))).toThrow(
+      'gather: index 2 at position 0 is out of range [0, 2)',
+    )
     expect(() => T.gather(x, T.tensor([0]))).toThrow(T.DTypeError)
-    expect(() => T.scatterAdd(T.zeros([2, 3]), T.tensor([0], { dtype: 'i32' }), 0, [2, 3])).toThrow(T.ShapeError)
+    expect(() => T.scatterAdd(T.zeros([2, 3]), T.tensor([0], { dtype: 'i32' }), 0, [2, 3])).toThrow(
+      T.ShapeError,
+    )
     expect(() => T.squeeze(x, 0)).toThrow(T.ShapeError)
     expect(() => T.sumTo(x, [4])).toThrow(T.ShapeError)
   })

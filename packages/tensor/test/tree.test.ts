@@ -37,9 +37,29 @@ describe('pytrees', () => {
     const sum = T.treeMapN([a, a], ([x, y]) => T.add(x, y))
     expect(T.toArray(sum.b)).toEqual([4])
     expect(() => T.treeMapN([a, { w: T.tensor([1]) }], ([x]) => x)).toThrow(T.ArgumentError)
-    expect(() => T.treeMapN([a, { w: T.tensor([1]), c: T.tensor([1]) }], ([x]) => x)).toThrow('tree 1 has leaf c where tree 0 has b')
+    expect(() => T.treeMapN([a, { w: T.tensor([1]), c: T.tensor([1]) }], ([x]) => x)).toThrow(
+      'tree 1 has leaf c where tree 0 has b',
+    )
   })
   it('treeFromPaths rejects a path that is both a leaf and a prefix', () => {
-    expect(() => T.treeFromPaths([['a', T.zeros([1])], ['a.b', T.zeros([1])]])).toThrow(T.ArgumentError)
+    expect(() =>
+      T.treeFromPaths([
+        ['a', T.zeros([1])],
+        ['a.b', T.zeros([1])],
+      ]),
+    ).toThrow(T.ArgumentError)
+  })
+})
+
+describe('treeFromPaths with hostile names', () => {
+  it('neither pollutes Object.prototype nor collides with inherited names', () => {
+    const tree = T.treeFromPaths([
+      ['__proto__.x', T.zeros([1])],
+      ['toString', T.zeros([1])],
+      ['constructor.prototype.y', T.zeros([1])],
+    ])
+    expect(({} as Record<string, unknown>).x).toBeUndefined()
+    expect(({} as Record<string, unknown>).y).toBeUndefined()
+    expect(T.treePaths(tree).sort()).toEqual(['__proto__.x', 'constructor.prototype.y', 'toString'])
   })
 })

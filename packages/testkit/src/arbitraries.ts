@@ -3,8 +3,9 @@
  * property tests of every package. Run counts come from `FC_NUM_RUNS` (default moderate; the
  * deep run raises it).
  */
-import * as T from '@recurrent/tensor'
+
 import type { DType, Shape, Tensor, Tree } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
 import fc from 'fast-check'
 
 /** Property runs per test: `FC_NUM_RUNS`, else `fallback`. */
@@ -21,7 +22,12 @@ export interface ShapeOptions {
 }
 
 /** A shape with rank in [minRank, maxRank] (default 0…3) and lengths in [minDim, maxDim] (default 1…4). */
-export const shape = ({ minRank = 0, maxRank = 3, minDim = 1, maxDim = 4 }: ShapeOptions = {}): fc.Arbitrary<number[]> =>
+export const shape = ({
+  minRank = 0,
+  maxRank = 3,
+  minDim = 1,
+  maxDim = 4,
+}: ShapeOptions = {}): fc.Arbitrary<number[]> =>
   fc.array(fc.integer({ min: minDim, max: maxDim }), { minLength: minRank, maxLength: maxRank })
 
 /**
@@ -50,7 +56,10 @@ export interface ValueOptions {
 }
 
 /** A tensor of a given shape with values from fast-check (edges included: 0, −0, bounds). */
-export const tensorOf = (s: Shape, { dtype = 'f64', min = -10, max = 10 }: ValueOptions = {}): fc.Arbitrary<Tensor> => {
+export const tensorOf = (
+  s: Shape,
+  { dtype = 'f64', min = -10, max = 10 }: ValueOptions = {},
+): fc.Arbitrary<Tensor> => {
   const n = T.sizeOf(s)
   const element: fc.Arbitrary<number | boolean> =
     dtype === 'bool'
@@ -60,11 +69,14 @@ export const tensorOf = (s: Shape, { dtype = 'f64', min = -10, max = 10 }: Value
         : dtype === 'f32'
           ? fc.float({ min: Math.fround(min), max: Math.fround(max), noNaN: true })
           : fc.double({ min, max, noNaN: true })
-  return fc.array(element, { minLength: n, maxLength: n }).map((v) => T.tensor(v as number[], { dtype, shape: s }))
+  return fc
+    .array(element, { minLength: n, maxLength: n })
+    .map((v) => T.tensor(v as number[], { dtype, shape: s }))
 }
 
 /** A tensor of random shape and values. */
-export const tensor = (options: ShapeOptions & ValueOptions = {}): fc.Arbitrary<Tensor> => shape(options).chain((s) => tensorOf(s, options))
+export const tensor = (options: ShapeOptions & ValueOptions = {}): fc.Arbitrary<Tensor> =>
+  shape(options).chain((s) => tensorOf(s, options))
 
 /**
  * A smooth f64 tensor `scale · N(0, 1)` from a random key: values away from kinks and ties

@@ -8,7 +8,11 @@ import fc from 'fast-check'
 import { GRAD_CHECK } from './tolerances.ts'
 
 /** Throws unless `f`'s reverse-mode gradient at `params` matches central differences. */
-export const assertGradients = <A extends Tree>(f: (params: A) => Tensor, params: A, options: CheckGradOptions = {}): void => {
+export const assertGradients = <A extends Tree>(
+  f: (params: A) => Tensor,
+  params: A,
+  options: CheckGradOptions = {},
+): void => {
   const report = checkGrad(f, params, { ...GRAD_CHECK, ...options })
   if (!report.ok) throw new Error(formatReport(report))
 }

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { decodeArgs, main } from '../src/index.ts'
+
+const capture = async (argv: string[]) => {
+  const lines: string[] = []
+  const code = await main(argv, (l) => lines.push(l))
+  return { code, text: lines.join('\n') }
+}
+
+describe('recurrent command line', () => {
+  it('recurrent lecture --section 2.2 prints the §2.2 outputs computed by the tensor ops', async () => {
+    const { code, text } = await capture(['lecture', '--section', '2.2'])
+    expect(code).toBe(0)
+    expect(text).toContain('outputs [4,4] [12,12] [32,32]')
+    expect(text).toContain('outputs [8,8] [20,20] [44,44]')
+  })
+  it('decodes arguments into Either, naming the bad argument and value', () => {
+    expect(decodeArgs(['lecture'])).toMatchObject({ _tag: 'Right', right: { command: 'lecture' } })
+    expect(decodeArgs(['lecture', '--section', '7'])).toMatchObject({
+      _tag: 'Left',
+      left: { message: '--section: "7" is not one of the accepted values' },
+    })
+    expect(decodeArgs(['lecture', '--bogus'])).toMatchObject({ _tag: 'Left' })
+    expect(decodeArgs(['train'])).toMatchObject({
+      _tag: 'Left',
+      left: { message: 'unknown command "train"' },
+    })
+    expect(decodeArgs(['lecture', 'extra'])).toMatchObject({
+      _tag: 'Left',
+      left: { message: 'unexpected argument "extra"' },
+    })
+  })
+  it('exits with 2 on bad usage and 0 on help', async () => {
+    expect((await capture(['lecture', '--section', 'x'])).code).toBe(2)
+    expect((await capture(['--help'])).code).toBe(0)
+  })
+})
