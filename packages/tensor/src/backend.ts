@@ -31,8 +31,9 @@ export type BackendInfo =
   | { readonly name: string; readonly available: false; readonly reason: string }
 
 /**
- * The reference matmul: i-k-j loop order so the innermost loop runs along contiguous rows of B
- * and C, accumulating in double precision for every dtype.
+ * The reference matmul. Loop order i-k-j, so the innermost loop runs along contiguous rows of B
+ * and C; four rows of C are computed together (each element of B loaded once feeds four
+ * multiply-adds), accumulating in double precision for every dtype.
  */
 export const referenceMatmul = (
   a: TypedArray,
@@ -41,28 +42,40 @@ export const referenceMatmul = (
   job: Omit<MatmulJob, 'a' | 'b' | 'dtype'>,
 ): void => {
   const { batch, m, k, n, transposeA, transposeB } = job
-  const acc = new Float64Array(n)
-  const bRow = transposeB ? new Float64Array(k * n) : undefined
+  const acc = new Float64Array(4 * n)
+  const bT = transposeB ? new Float64Array(k * n) : undefined
+  // A(i, q) for row-major A [m, k], or for Aᵀ stored [k, m].
+  const [rowStride, colStride] = transposeA ? [1, m] : [k, 1]
   for (let p = 0; p < batch; p++) {
     const ao = p * m * k
-    const bo = p * k * n
-    let B: ArrayLike<number> = b
-    let bBase = bo
-    if (bRow) {
+    let B: TypedArray = b
+    let bo = p * k * n
+    if (bT) {
       // Bᵀ is stored [n, k]; lay it out as [k, n] once per batch so the inner loop is contiguous.
-      for (let j = 0; j < n; j++) for (let q = 0; q < k; q++) bRow[q * n + j] = b[bo + j * k + q]
-      B = bRow
-      bBase = 0
+      for (let j = 0; j < n; j++) for (let q = 0; q < k; q++) bT[q * n + j] = b[bo + j * k + q]
+      B = bT
+      bo = 0
     }
-    for (let i = 0; i < m; i++) {
+    for (let i0 = 0; i0 < m; i0 += 4) {
+      const rows = Math.min(4, m - i0)
       acc.fill(0)
       for (let q = 0; q < k; q++) {
-        const aiq = transposeA ? a[ao + q * m + i] : a[ao + i * k + q]
-        const row = bBase + q * n
-        for (let j = 0; j < n; j++) acc[j] += aiq * B[row + j]
+        const base = ao + i0 * rowStride + q * colStride
+        const a0 = a[base]
+        const a1 = rows > 1 ? a[base + rowStride] : 0
+        const a2 = rows > 2 ? a[base + 2 * rowStride] : 0
+        const a3 = rows > 3 ? a[base + 3 * rowStride] : 0
+        const row = bo + q * n
+        for (let j = 0; j < n; j++) {
+          const bj = B[row + j]
+          acc[j] += a0 * bj
+          acc[n + j] += a1 * bj
+          acc[2 * n + j] += a2 * bj
+          acc[3 * n + j] += a3 * bj
+        }
       }
-      const co = p * m * n + i * n
-      for (let j = 0; j < n; j++) out[co + j] = acc[j]
+      const co = p * m * n + i0 * n
+      for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) out[co + r * n + j] = acc[r * n + j]
     }
   }
 }

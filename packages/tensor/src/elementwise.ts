@@ -5,14 +5,14 @@
  */
 import { allocate, type DType, isFloat, type TypedArray } from './dtype.ts'
 import { DTypeError } from './errors.ts'
-import { broadcastShapes, broadcastStrides, type Shape, sizeOf } from './shape.ts'
-import { fromData, type Tensor, tensor } from './tensor.ts'
+import { broadcastShapes, broadcastStrides, type Shape, sameShape, sizeOf } from './shape.ts'
+import { fromData, type Tensor } from './tensor.ts'
 import { type Attrs, emit } from './trace.ts'
 
 /** A tensor, or a JS number (a weak scalar that takes the other operand's dtype). */
 export type Operand = Tensor | number
 
-type Kernel = {
+export type Kernel = {
   fast: (out: TypedArray, ...inputs: TypedArray[]) => void
   general: (out: TypedArray, shape: Shape, ...inputsThenStrides: (TypedArray | number[])[]) => void
 }
@@ -20,7 +20,8 @@ type Kernel = {
 const NAMES = ['x', 'y', 'z']
 const kernels = new Map<string, Kernel>()
 
-const compile = (arity: number, expr: string): Kernel => {
+/** The compiled kernel for an expression over `arity` inputs (cached: compiled once). */
+export const compile = (arity: number, expr: string): Kernel => {
   const key = `${arity}:${expr}`
   const cached = kernels.get(key)
   if (cached) return cached
@@ -63,13 +64,23 @@ export const mapElements = (
   primitive: string,
   inputs: readonly Tensor[],
   outDType: DType,
-  expr: string,
+  kernel: Kernel | string,
   attrs?: Attrs,
 ): Tensor => {
-  const shape =
-    inputs.length === 1 ? inputs[0].shape : broadcastShapes(primitive, ...inputs.map((t) => t.shape))
+  const k = typeof kernel === 'string' ? compile(inputs.length, kernel) : kernel
+  const x = inputs[0]
+  // Fast path: every input has the output's shape (the common case inside a layer).
+  let same = true
+  for (let i = 1; i < inputs.length; i++) if (!sameShape(inputs[i].shape, x.shape)) same = false
+  if (same) {
+    const out = allocate(outDType, x.size)
+    if (inputs.length === 1) k.fast(out, x.data)
+    else if (inputs.length === 2) k.fast(out, x.data, inputs[1].data)
+    else k.fast(out, x.data, inputs[1].data, inputs[2].data)
+    return emit(primitive, inputs, attrs, fromData(out, x.shape, outDType))
+  }
+  const shape = broadcastShapes(primitive, ...inputs.map((t) => t.shape))
   const out = allocate(outDType, sizeOf(shape))
-  const k = compile(inputs.length, expr)
   const datas = inputs.map((t) => t.data)
   if (inputs.every((t) => t.size === out.length)) k.fast(out, ...datas)
   else k.general(out, shape, ...datas, ...inputs.map((t) => broadcastStrides(t.shape, shape)))
@@ -78,13 +89,27 @@ export const mapElements = (
 
 /** Turns weak scalars into tensors of the other operands' dtype; all dtypes must then agree. */
 export const coerce = (op: string, operands: readonly Operand[]): Tensor[] => {
-  const dtypes = operands.filter((o): o is Tensor => typeof o !== 'number').map((t) => t.dtype)
-  const dt = dtypes[0] ?? 'f32'
-  for (const d of dtypes) {
-    if (d !== dt)
-      throw new DTypeError(`${op}: dtypes ${dtypes.join(' and ')} differ; convert one with T.cast`)
+  let dt: DType | undefined
+  let mixed = false
+  let scalars = false
+  for (const o of operands) {
+    if (typeof o === 'number') scalars = true
+    else if (dt === undefined) dt = o.dtype
+    else if (o.dtype !== dt) mixed = true
   }
-  return operands.map((o) => (typeof o === 'number' ? tensor(o, { dtype: dt }) : o))
+  if (mixed) {
+    const dtypes = operands.filter((o): o is Tensor => typeof o !== 'number').map((t) => t.dtype)
+    throw new DTypeError(`${op}: dtypes ${dtypes.join(' and ')} differ; convert one with T.cast`)
+  }
+  if (!scalars) return operands as Tensor[]
+  const d = dt ?? 'f32'
+  return operands.map((o) => (typeof o === 'number' ? scalar(o, d) : o))
+}
+
+const scalar = (value: number, dtype: DType): Tensor => {
+  const data = allocate(dtype, 1)
+  data[0] = value
+  return fromData(data, [], dtype)
 }
 
 const checkDType = (op: string, dt: DType, allowed: readonly DType[]): void => {
@@ -106,14 +131,17 @@ const BINARY = {
   minimum: { float: 'x < y || x !== x ? x : y', int: 'x < y ? x : y' },
 } as const satisfies Record<string, { float: string; int?: string }>
 
-const binary =
-  (op: keyof typeof BINARY) =>
-  (a: Operand, b: Operand): Tensor => {
+const binary = (op: keyof typeof BINARY) => {
+  const rule: { float: string; int?: string } = BINARY[op]
+  const allowed = rule.int ? NUMERIC : FLOAT
+  const floatKernel = compile(2, rule.float)
+  const intKernel = rule.int ? compile(2, rule.int) : floatKernel
+  return (a: Operand, b: Operand): Tensor => {
     const [x, y] = coerce(op, [a, b])
-    const rule: { float: string; int?: string } = BINARY[op]
-    checkDType(op, x.dtype, rule.int ? NUMERIC : FLOAT)
-    return mapElements(op, [x, y], x.dtype, isFloat(x.dtype) ? rule.float : (rule.int as string))
+    checkDType(op, x.dtype, allowed)
+    return mapElements(op, [x, y], x.dtype, isFloat(x.dtype) ? floatKernel : intKernel)
   }
+}
 
 /** Elementwise sum with broadcasting: `a + b`. */
 export const add = binary('add')
@@ -143,14 +171,17 @@ const UNARY = {
   sqrt: { float: 'Math.sqrt(x)' },
 } as const satisfies Record<string, { float: string; int?: string }>
 
-const unary =
-  (op: keyof typeof UNARY) =>
-  (a: Operand): Tensor => {
+const unary = (op: keyof typeof UNARY) => {
+  const rule: { float: string; int?: string } = UNARY[op]
+  const allowed = rule.int ? NUMERIC : FLOAT
+  const floatKernel = compile(1, rule.float)
+  const intKernel = rule.int ? compile(1, rule.int) : floatKernel
+  return (a: Operand): Tensor => {
     const [x] = coerce(op, [a])
-    const rule: { float: string; int?: string } = UNARY[op]
-    checkDType(op, x.dtype, rule.int ? NUMERIC : FLOAT)
-    return mapElements(op, [x], x.dtype, isFloat(x.dtype) ? rule.float : (rule.int as string))
+    checkDType(op, x.dtype, allowed)
+    return mapElements(op, [x], x.dtype, isFloat(x.dtype) ? floatKernel : intKernel)
   }
+}
 
 /** Elementwise negation `−x`. */
 export const neg = unary('neg')
@@ -186,13 +217,14 @@ const COMPARE = {
   ge: 'x >= y ? 1 : 0',
 } as const
 
-const compare =
-  (op: keyof typeof COMPARE) =>
-  (a: Operand, b: Operand): Tensor => {
+const compare = (op: keyof typeof COMPARE) => {
+  const kernel = compile(2, COMPARE[op])
+  return (a: Operand, b: Operand): Tensor => {
     const [x, y] = coerce(op, [a, b])
     if (x.dtype === 'bool' && op !== 'eq' && op !== 'ne') checkDType(op, x.dtype, NUMERIC)
-    return mapElements(op, [x, y], 'bool', COMPARE[op])
+    return mapElements(op, [x, y], 'bool', kernel)
   }
+}
 
 /** Elementwise `a = b` → bool. */
 export const eq = compare('eq')

@@ -14,7 +14,19 @@ export interface Storage {
   read(): TypedArray
 }
 
-const cpuStorage = (data: TypedArray): Storage => ({ device: 'cpu', read: () => data })
+/** Plain CPU storage: the typed array itself. */
+class CpuStorage implements Storage {
+  readonly device = 'cpu'
+  readonly #data: TypedArray
+  constructor(data: TypedArray) {
+    this.#data = data
+  }
+  read(): TypedArray {
+    return this.#data
+  }
+}
+
+const cpuStorage = (data: TypedArray): Storage => new CpuStorage(data)
 
 /**
  * An immutable n-dimensional array (DESIGN: Immutable values). It never changes after creation
@@ -29,7 +41,8 @@ export class Tensor {
 
   /** @internal Use the creation functions (`T.tensor`, `T.zeros`, …) instead. */
   constructor(storage: Storage, shape: Shape, dtype: DType) {
-    this.shape = Object.freeze([...shape])
+    // A frozen shape is shared as is (structural ops pass their input's shape along).
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape])
     this.dtype = dtype
     this.size = sizeOf(shape)
     this.#storage = storage
