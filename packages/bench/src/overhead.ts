@@ -28,13 +28,6 @@ export const benchOverhead = (): void => {
     for (let r = 0; r < ops; r++) acc = T.add(acc, y)
     return T.sum(acc)
   }
-  const forwardTraced = timePerCall(() => {
-    grad((p: T.Tensor) => {
-      let acc = p
-      for (let r = 0; r < ops; r++) acc = T.add(acc, y)
-      return T.sum(T.mul(acc, 0))
-    })
-  })
   const traced = timePerCall(() => grad(chain)(x))
   const ns = (t: number) => ((t / ops) * 1e9).toFixed(0)
   table(
@@ -45,5 +38,4 @@ export const benchOverhead = (): void => {
       ['T.add, forward + backward under grad', ns(traced), `${(traced / bare).toFixed(1)}×`],
     ],
   )
-  void forwardTraced
 }
