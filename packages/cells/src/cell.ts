@@ -1,0 +1,85 @@
+/**
+ * What a recurrent cell is (Lecture §2.1, §2.3): one pure step `(params, state, x) → [state, y]`
+ * applied again and again with the same weights. A cell is a value with three functions; every
+ * combinator (`scan`, `rnn`, `stack`, `bidirectional`, masking) works on any cell, built in or not.
+ */
+
+import type { DType, Key, Tensor, Tree } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
+
+/** Sizes and dtype a cell's parameters are created with. */
+export interface CellOptions {
+  readonly inputSize: number
+  readonly hiddenSize: number
+  readonly dtype?: DType
+}
+
+/**
+ * A recurrent cell. `step` maps a state and an input `x` of shape `[B, inputSize]` to the next
+ * state and the output `y` of shape `[B, outputSize]`.
+ *
+ * The two optional members are a fast path: `inputProjection` computes the input half of every
+ * step at once (one `[T·B, I] × [I, G·H]` product, hoisted out of the time loop), and
+ * `stepProjected` finishes a step from its slice. They must agree with `step`, which stays the
+ * readable definition and the oracle they are tested against.
+ */
+export interface Cell<P extends Tree = any, S extends Tree = any> {
+  readonly name: string
+  init(key: Key, options: CellOptions): P
+  initialState(params: P, batch: number): S
+  step(params: P, state: S, x: Tensor): [S, Tensor]
+  outputSize(params: P): number
+  inputSize(params: P): number
+  inputProjection?(params: P, xs: Tensor): Tensor
+  stepProjected?(params: P, state: S, projected: Tensor): [S, Tensor]
+}
+
+/** Activation functions a cell can be built with (Lecture §3.2 uses linear `g` and `h`). */
+export type Activation = 'tanh' | 'relu' | 'sigmoid' | 'identity'
+
+/** Applies a named activation. */
+export const activate = (name: Activation, x: Tensor): Tensor => {
+  switch (name) {
+    case 'tanh':
+      return T.tanh(x)
+    case 'relu':
+      return T.relu(x)
+    case 'sigmoid':
+      return T.sigmoid(x)
+    case 'identity':
+      return x
+  }
+}
+
+/** `x·Wᵀ + b` with PyTorch's weight layout `W: [out, in]` (the bias is optional). */
+export const affine = (x: Tensor, W: Tensor, b?: Tensor): Tensor => {
+  const y = T.matmul(x, W, { transposeB: true })
+  return b === undefined ? y : T.add(y, b)
+}
+
+/** Throws a ShapeError naming the cell, the tensor and both shapes unless `t` has `expected` shape. */
+export const expectShape = (where: string, what: string, t: Tensor, expected: readonly number[]): void => {
+  if (t.rank !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
+    throw new T.ShapeError(
+      `${where}: ${what} has shape ${T.showShape(t.shape)}, expected ${T.showShape(expected)}`,
+    )
+  }
+}
+
+/** Checks a step input `x: [B, I]` against the input weights `W: [G·H, I]`. */
+export const expectInput = (cell: string, x: Tensor, W: Tensor): void => {
+  if (x.rank !== 2 || x.shape[1] !== W.shape[1]) {
+    throw new T.ShapeError(
+      `${cell}.step: input x has shape ${T.showShape(x.shape)}, expected [B,${W.shape[1]}] (W_ih is ${T.showShape(W.shape)})`,
+    )
+  }
+}
+
+/** Checks that sizes are positive integers. */
+export const checkSizes = (cell: string, options: CellOptions): void => {
+  for (const k of ['inputSize', 'hiddenSize'] as const) {
+    const v = options[k]
+    if (!Number.isInteger(v) || v < 1)
+      throw new T.ArgumentError(`${cell}.init: ${k} must be a positive integer, got ${v}`)
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Gated Recurrent Unit (Lecture §4.5; Cho et al. 2014): simpler than the LSTM, with the input
+ * and forget gates linked into one update gate z. PyTorch's formulation (gate order r, z, n):
+ *
+ *   r = σ(x·W_irᵀ + b_ir + h·W_hrᵀ + b_hr)            reset gate
+ *   z = σ(x·W_izᵀ + b_iz + h·W_hzᵀ + b_hz)            update gate
+ *   n = tanh(x·W_inᵀ + b_in + r ⊙ (h·W_hnᵀ + b_hn))   candidate
+ *   h' = (1 − z) ⊙ n + z ⊙ h                            z = 1 keeps the state unchanged
+ */
+
+import type { Tensor } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
+import { affine, type Cell, checkSizes, expectInput, expectShape } from './cell.ts'
+import { uniformRecurrent } from './init.ts'
+import { splitGates } from './lstm.ts'
+
+export interface GruParams {
+  readonly W_ih: Tensor
+  readonly W_hh: Tensor
+  readonly b_ih: Tensor
+  readonly b_hh: Tensor
+}
+
+/**
+ * The GRU cell. State h `[B, H]`, zeros at the start; output h.
+ *
+ * @example
+ * const cell = gru()
+ * const p = cell.init(T.key(0), { inputSize: 2, hiddenSize: 3, dtype: 'f64' })
+ * const [h] = cell.step(p, cell.initialState(p, 4), T.ones([4, 2], 'f64'))
+ * assert.deepStrictEqual(T.shape(h), [4, 3])
+ */
+export const gru = (): Cell<GruParams, Tensor> => {
+  const name = 'gru'
+  const update = (p: GruParams, h: Tensor, xp: Tensor): [Tensor, Tensor] => {
+    const [xr, xz, xn] = splitGates(xp, 3)
+    const [hr, hz, hn] = splitGates(affine(h, p.W_hh, p.b_hh), 3)
+    const r = T.sigmoid(T.add(xr, hr))
+    const z = T.sigmoid(T.add(xz, hz))
+    const n = T.tanh(T.add(xn, T.mul(r, hn)))
+    const hNext = T.add(T.mul(T.sub(1, z), n), T.mul(z, h))
+    return [hNext, hNext]
+  }
+  return {
+    name,
+    init: (key, o) => {
+      checkSizes(name, o)
+      const { inputSize: I, hiddenSize: H, dtype = 'f32' } = o
+      const k = T.split(key, 4)
+      return {
+        W_ih: uniformRecurrent(k[0], [3 * H, I], H, dtype),
+        W_hh: uniformRecurrent(k[1], [3 * H, H], H, dtype),
+        b_ih: uniformRecurrent(k[2], [3 * H], H, dtype),
+        b_hh: uniformRecurrent(k[3], [3 * H], H, dtype),
+      }
+    },
+    initialState: (p, batch) => T.zeros([batch, p.W_hh.shape[1]], p.W_hh.dtype),
+    step: (p, h, x) => {
+      expectInput(name, x, p.W_ih)
+      expectShape(`${name}.step`, 'state h', h, [x.shape[0], p.W_hh.shape[1]])
+      return update(p, h, affine(x, p.W_ih, p.b_ih))
+    },
+    outputSize: (p) => p.W_hh.shape[1],
+    inputSize: (p) => p.W_ih.shape[1],
+    inputProjection: (p, xs) => affine(xs, p.W_ih, p.b_ih),
+    stepProjected: update,
+  }
+}

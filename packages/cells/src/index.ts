@@ -1,0 +1,44 @@
+/**
+ * `@recurrent/cells`: every recurrent unit of the lecture as a pure step function, the time-scan
+ * combinators, initialisers, PyTorch interop, and `cellLaws`, the property kit for any cell.
+ */
+export { type Activation, activate, affine, type Cell, type CellOptions } from './cell.ts'
+export {
+  activeUnits,
+  type ClockworkOptions,
+  type ClockworkParams,
+  type ClockworkState,
+  clockwork,
+  clockworkMask,
+} from './clockwork.ts'
+export { type BidirectionalOptions, bidirectional, stack } from './combinators.ts'
+export { type ElmanOptions, type ElmanParams, elman } from './elman.ts'
+export { elmanBptt } from './elman-bptt.ts'
+export { type GruParams, gru } from './gru.ts'
+export { forgetBias, glorotUniform, identity, orthogonal, uniformRecurrent, zerosInit } from './init.ts'
+export { type IrnnOptions, irnn } from './irnn.ts'
+export { type JordanOptions, type JordanParams, jordan } from './jordan.ts'
+export { type CellLawOptions, cellLaws, type Law } from './laws.ts'
+export {
+  type DenseOptions,
+  type DenseParams,
+  dense,
+  dropout,
+  type EmbeddingParams,
+  embedding,
+} from './layers.ts'
+export { type LstmOptions, type LstmParams, type LstmState, lstm, splitGates } from './lstm.ts'
+export { type ApplyOptions, type Layer, type RnnOptions, reverseSequences, rnn, selectState } from './rnn.ts'
+export { scan } from './scan.ts'
+export { type ScrnOptions, type ScrnParams, type ScrnState, scrn } from './scrn.ts'
+export {
+  fromTorch,
+  type InteropError,
+  type TorchApply,
+  type TorchKind,
+  type TorchOptions,
+  type TorchParams,
+  torchApply,
+  torchModel,
+  toTorch,
+} from './torch.ts'

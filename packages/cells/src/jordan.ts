@@ -1,0 +1,78 @@
+/**
+ * Jordan network (Lecture §2.5): the previous *output* is fed back instead of the hidden layer.
+ * The lecture notes it is said to perform better, because the fed-back value has a target.
+ *
+ *   h_t = σ(x_t·W_ihᵀ + y_{t−1}·W_yhᵀ + b_h),   y_t = σ_y(h_t·W_hoᵀ + b_o),   y_0 = 0
+ *
+ * Shapes: x_t `[B, I]`, h_t `[B, H]`, y_t `[B, O]`, W_ih `[H, I]`, W_yh `[H, O]`, W_ho `[O, H]`.
+ */
+
+import type { Tensor } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
+import { type Activation, activate, affine, type Cell, checkSizes, expectInput, expectShape } from './cell.ts'
+import { uniformRecurrent } from './init.ts'
+
+export interface JordanOptions {
+  /** Size of the output y that is fed back. */
+  readonly outputSize: number
+  /** σ of the hidden layer (default tanh). */
+  readonly activation?: Activation
+  /** σ_y of the output layer (default identity). */
+  readonly outputActivation?: Activation
+}
+
+export interface JordanParams {
+  readonly W_ih: Tensor
+  readonly W_yh: Tensor
+  readonly b_h: Tensor
+  readonly W_ho: Tensor
+  readonly b_o: Tensor
+}
+
+/**
+ * The Jordan cell. State: the previous output y `[B, O]`.
+ *
+ * @example
+ * const cell = jordan({ outputSize: 2 })
+ * const p = cell.init(T.key(0), { inputSize: 3, hiddenSize: 4, dtype: 'f64' })
+ * const [y1, out] = cell.step(p, cell.initialState(p, 5), T.zeros([5, 3], 'f64'))
+ * assert.strictEqual(y1, out)
+ * assert.deepStrictEqual(T.shape(out), [5, 2])
+ */
+export const jordan = (options: JordanOptions): Cell<JordanParams, Tensor> => {
+  const act = options.activation ?? 'tanh'
+  const outAct = options.outputActivation ?? 'identity'
+  const O = options.outputSize
+  const name = 'jordan'
+  const output = (p: JordanParams, pre: Tensor): [Tensor, Tensor] => {
+    const y = activate(outAct, affine(activate(act, pre), p.W_ho, p.b_o))
+    return [y, y]
+  }
+  return {
+    name,
+    init: (key, o) => {
+      checkSizes(name, o)
+      if (!Number.isInteger(O) || O < 1)
+        throw new T.ArgumentError(`jordan.init: outputSize must be a positive integer, got ${O}`)
+      const { inputSize: I, hiddenSize: H, dtype = 'f32' } = o
+      const k = T.split(key, 5)
+      return {
+        W_ih: uniformRecurrent(k[0], [H, I], H, dtype),
+        W_yh: uniformRecurrent(k[1], [H, O], H, dtype),
+        b_h: uniformRecurrent(k[2], [H], H, dtype),
+        W_ho: uniformRecurrent(k[3], [O, H], H, dtype),
+        b_o: uniformRecurrent(k[4], [O], H, dtype),
+      }
+    },
+    initialState: (p, batch) => T.zeros([batch, p.W_ho.shape[0]], p.W_ho.dtype),
+    step: (p, y, x) => {
+      expectInput(name, x, p.W_ih)
+      expectShape(`${name}.step`, 'state y', y, [x.shape[0], p.W_ho.shape[0]])
+      return output(p, T.add(affine(x, p.W_ih, p.b_h), affine(y, p.W_yh)))
+    },
+    outputSize: (p) => p.W_ho.shape[0],
+    inputSize: (p) => p.W_ih.shape[1],
+    inputProjection: (p, xs) => affine(xs, p.W_ih, p.b_h),
+    stepProjected: (p, y, xp) => output(p, T.add(xp, affine(y, p.W_yh))),
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * `rnn(cell)`: a cell run over a whole sequence `[T, B, F]` (time-major, as PyTorch), with
+ * optional per-sequence lengths. Padded steps neither change the state nor receive gradient,
+ * and their outputs are 0. Many-to-many uses `output`; many-to-one (Lecture §5.1) uses `state`,
+ * which is the state after each sequence's last valid step.
+ */
+
+import type { Key, Tensor, Tree } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
+import type { Cell, CellOptions } from './cell.ts'
+import { scan } from './scan.ts'
+
+/** Options of one application of a layer. */
+export interface ApplyOptions<S> {
+  /** The state before the first step (default: the cell's zeros). */
+  readonly state0?: S
+  /** Valid length of each sequence (i32 `[B]` or numbers); steps at t ≥ length are padding. */
+  readonly lengths?: Tensor | readonly number[]
+}
+
+/** A sequence layer: parameters, and a pure `apply` over `[T, B, F]`. */
+export interface Layer<P extends Tree = any, S extends Tree = any> {
+  readonly name: string
+  init(key: Key, options: CellOptions): P
+  initialState(params: P, batch: number): S
+  apply(params: P, xs: Tensor, options?: ApplyOptions<S>): { output: Tensor; state: S }
+  outputSize(params: P): number
+}
+
+export interface RnnOptions {
+  /** Use the cell's fast path (hoisted input projection) when it has one (default true). */
+  readonly fast?: boolean
+}
+
+/** Validates lengths against `[T, B]` and returns them as numbers. */
+export const readLengths = (
+  where: string,
+  lengths: Tensor | readonly number[],
+  steps: number,
+  batch: number,
+): number[] => {
+  const ls = T.isTensor(lengths) ? Array.from(T.toTypedArray(lengths)) : [...lengths]
+  if (ls.length !== batch)
+    throw new T.ShapeError(`${where}: lengths has ${ls.length} entries for a batch of ${batch}`)
+  ls.forEach((l, b) => {
+    if (!Number.isInteger(l) || l < 0 || l > steps)
+      throw new T.ArgumentError(`${where}: lengths[${b}] = ${l} is not in [0, ${steps}]`)
+  })
+  return ls
+}
+
+/** Per-step validity masks (bool `[B]`), or undefined when no step is padding. */
+const stepMasks = (ls: readonly number[] | undefined, steps: number): (Tensor | undefined)[] =>
+  Array.from({ length: steps }, (_, t) =>
+    ls?.some((l) => t >= l) ? T.tensor(ls.map((l) => t < l)) : undefined,
+  )
+
+/** `where(mask, next, prev)` for every leaf of a state, the mask broadcast over each leaf's trailing axes. */
+export const selectState = <S extends Tree>(mask: Tensor, next: S, prev: S): S =>
+  T.treeMapN([next, prev], ([n, p]) =>
+    T.where(T.reshape(mask, [mask.size, ...Array(n.rank - 1).fill(1)]), n, p),
+  )
+
+/**
+ * Turns a cell into a layer over `[T, B, F]`.
+ *
+ * @example
+ * const layer = rnn(gru())
+ * const p = layer.init(T.key(0), { inputSize: 2, hiddenSize: 3 })
+ * const { output, state } = layer.apply(p, T.ones([5, 4, 2]), { lengths: [5, 3, 1, 0] })
+ * assert.deepStrictEqual(T.shape(output), [5, 4, 3])
+ * assert.deepStrictEqual(T.toArray(output)[4][2], [0, 0, 0]) // padding gives 0
+ */
+export const rnn = <P extends Tree, S extends Tree>(
+  cell: Cell<P, S>,
+  options: RnnOptions = {},
+): Layer<P, S> => {
+  const fast =
+    (options.fast ?? true) && cell.inputProjection !== undefined && cell.stepProjected !== undefined
+  return {
+    name: `rnn(${cell.name})`,
+    init: (key, o) => cell.init(key, o),
+    initialState: (p, batch) => cell.initialState(p, batch),
+    outputSize: (p) => cell.outputSize(p),
+    apply: (p, xs, o = {}) => {
+      if (xs.rank !== 3)
+        throw new T.ShapeError(
+          `${cell.name}: input sequence has shape ${T.showShape(xs.shape)}, expected [T,B,F]`,
+        )
+      const [steps, batch, features] = xs.shape
+      if (features !== cell.inputSize(p)) {
+        throw new T.ShapeError(
+          `${cell.name}: input sequence has ${features} features per step, the cell expects ${cell.inputSize(p)}`,
+        )
+      }
+      const ls = o.lengths === undefined ? undefined : readLengths(cell.name, o.lengths, steps, batch)
+      const masks = stepMasks(ls, steps)
+      const state0 = o.state0 ?? cell.initialState(p, batch)
+      // Fast path: the input half of every step in one product, hoisted out of the time loop.
+      const inputs = fast ? T.unstack(cell.inputProjection!(p, xs)) : T.unstack(xs)
+      const step = fast ? cell.stepProjected!.bind(cell) : cell.step.bind(cell)
+      let t = 0
+      const [state, output] = scan<S, Tensor>(
+        (s, x) => {
+          const mask = masks[t++]
+          const [next, y] = step(p, s, x)
+          if (mask === undefined) return [next, y]
+          return [selectState(mask, next, s), T.where(T.reshape(mask, [batch, 1]), y, 0)]
+        },
+        state0,
+        inputs,
+      )
+      return { output, state }
+    },
+  }
+}
+
+/**
+ * Reverses each sequence within its length (PyTorch's packed-sequence semantics): step t of
+ * sequence b goes to `length_b − 1 − t`; padding stays where it is.
+ */
+export const reverseSequences = (xs: Tensor, lengths?: readonly number[]): Tensor => {
+  const [steps, batch] = xs.shape
+  if (lengths === undefined) return T.stack(T.unstack(xs).reverse())
+  const perBatch = T.unstack(xs, 1).map((seq, b) => {
+    const l = lengths[b]
+    const order = Array.from({ length: steps }, (_, t) => (t < l ? l - 1 - t : t))
+    return T.gather(seq, T.tensor(order, { dtype: 'i32' }), 0)
+  })
+  return batch === 0 ? xs : T.stack(perBatch, 1)
+}
