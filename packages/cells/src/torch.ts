@@ -102,6 +102,13 @@ export const fromTorch = (
   if (!T.isTensor(hh) || hh.rank !== 2)
     return E.left(interopError('fromTorch: weight_hh_l0 is missing or not a rank-2 tensor'))
   const H = hh.shape[1]
+  if (hh.shape[0] !== G * H) {
+    return E.left(
+      interopError(
+        `fromTorch(${kind}): weight_hh_l0 has shape ${T.showShape(hh.shape)}, expected [${G * H},${H}] (${G} gate${G > 1 ? 's' : ''} × hidden ${H})`,
+      ),
+    )
+  }
   const ih0 = stateDict.weight_ih_l0
   if (!T.isTensor(ih0) || ih0.rank !== 2)
     return E.left(interopError('fromTorch: weight_ih_l0 is missing or not a rank-2 tensor'))
@@ -163,7 +170,13 @@ export const torchApply = (kind: TorchKind, options: TorchOptions = {}): TorchAp
   const isLstm = kind === 'LSTM'
   return (params, x, o = {}) => {
     const B = x.shape[1]
-    const H = (bidi ? params[0].forward : params[0]).W_hh.shape[1]
+    const first = bidi ? params[0].forward : params[0]
+    const H = first.W_hh.shape[1]
+    if (x.dtype !== first.W_hh.dtype)
+      throw new T.DTypeError(`${kind}: x is ${x.dtype}, the weights are ${first.W_hh.dtype}`)
+    if (isLstm && (o.h0 === undefined) !== (o.c0 === undefined))
+      throw new T.ArgumentError(`${kind}: give both h0 and c0, or neither`)
+    if (!isLstm && o.c0 !== undefined) throw new T.ArgumentError(`${kind}: c0 is only for LSTM`)
     const expectedState = [L * D, B, H]
     for (const [what, t] of [
       ['h0', o.h0],
@@ -201,13 +214,25 @@ export const torchApply = (kind: TorchKind, options: TorchOptions = {}): TorchAp
  * assert.deepStrictEqual(Object.keys(toTorch('GRU', params)), Object.keys(sd))
  */
 export const toTorch = (
-  _kind: TorchKind,
+  kind: TorchKind,
   params: TorchParams,
   options: TorchOptions = {},
 ): Record<string, Tensor> => {
-  const bidi = options.bidirectional ?? 'forward' in (params[0] ?? {})
+  const isBidi = (layer: any) =>
+    layer !== null && typeof layer === 'object' && 'forward' in layer && 'backward' in layer
+  const bidi = options.bidirectional ?? isBidi(params[0])
+  if (options.numLayers !== undefined && options.numLayers !== params.length) {
+    throw new T.ArgumentError(
+      `toTorch(${kind}): numLayers ${options.numLayers} but params has ${params.length} layers`,
+    )
+  }
   const out: Record<string, Tensor> = {}
   params.forEach((layer, l) => {
+    if (isBidi(layer) !== bidi) {
+      throw new T.ArgumentError(
+        `toTorch(${kind}): layer ${l} is ${isBidi(layer) ? '' : 'not '}bidirectional, the options say ${bidi}`,
+      )
+    }
     const dirs: [string, any][] = bidi
       ? [
           ['', layer.forward],
@@ -215,6 +240,10 @@ export const toTorch = (
         ]
       : [['', layer]]
     for (const [s, p] of dirs) {
+      for (const k of ['W_ih', 'W_hh', 'b_ih', 'b_hh']) {
+        if (!T.isTensor(p?.[k]))
+          throw new T.ArgumentError(`toTorch(${kind}): layer ${l}${s} has no tensor ${k}`)
+      }
       out[`weight_ih_l${l}${s}`] = p.W_ih
       out[`weight_hh_l${l}${s}`] = p.W_hh
       out[`bias_ih_l${l}${s}`] = p.b_ih

@@ -1,0 +1,282 @@
+/**
+ * Parity with PyTorch 1.13 (float64): `fromTorch` loads `nn.RNN`/`nn.LSTM`/`nn.GRU` state dicts
+ * and `apply` reproduces the module's `output`, `h_n`, `c_n`, and the gradients of a weighted-sum
+ * loss with respect to every parameter, the input and the initial states, all to 1e-9.
+ * The fixtures come from `scripts/torch_fixtures.py` (run it with Debian's /usr/bin/python3 to
+ * regenerate them); this suite itself needs only Node.
+ */
+import { readFileSync } from 'node:fs'
+import { valueAndGrad } from '@recurrent/autograd'
+import type { Tensor } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
+import { assertClose, type Tolerance } from '@recurrent/testkit'
+import type { Either } from 'fp-ts/lib/Either.js'
+import { afterAll, describe, expect, it } from 'vitest'
+import { fromTorch, type TorchKind, type TorchOptions, type TorchParams, toTorch } from '../src/index.ts'
+
+interface Encoded {
+  readonly shape: number[]
+  readonly data: T.Nested
+}
+
+interface Case {
+  readonly name: string
+  readonly kind: TorchKind
+  readonly numLayers: number
+  readonly bidirectional: boolean
+  readonly stateDict: Record<string, Encoded>
+  readonly x: Encoded
+  readonly h0: Encoded
+  readonly c0?: Encoded
+  readonly Wout: Encoded
+  readonly Wh: Encoded
+  readonly Wc?: Encoded
+  readonly output: Encoded
+  readonly h_n: Encoded
+  readonly c_n?: Encoded
+  readonly loss: number
+  readonly grads: { params: Record<string, Encoded>; x: Encoded; h0: Encoded; c0?: Encoded }
+}
+
+const fixtures: { cases: Case[] } = JSON.parse(
+  readFileSync(new URL('./fixtures/torch-parity.json', import.meta.url), 'utf8'),
+)
+
+const TOL: Tolerance = { atol: 1e-9, rtol: 1e-9 }
+
+const f64 = (e: Encoded): Tensor => T.tensor(e.data, { dtype: 'f64', shape: e.shape })
+
+const decodeDict = (sd: Record<string, Encoded>): Record<string, Tensor> =>
+  Object.fromEntries(Object.entries(sd).map(([name, e]) => [name, f64(e)]))
+
+const optionsOf = (c: Case): TorchOptions => ({ numLayers: c.numLayers, bidirectional: c.bidirectional })
+
+const rightOf = <E, A>(r: Either<E, A>): A => {
+  if (r._tag === 'Left') throw new Error(`expected Right, got Left: ${JSON.stringify(r.left)}`)
+  return r.right
+}
+
+const leftMessage = <A>(r: Either<{ message: string }, A>): string => {
+  if (r._tag === 'Right') throw new Error('expected Left, got Right')
+  return r.left.message
+}
+
+/** The largest absolute and relative (to the expected value) elementwise differences seen. */
+const worst = { abs: 0, rel: 0, where: '' }
+const track = (what: string, actual: Tensor, expected: Tensor): void => {
+  const a = T.toTypedArray(actual)
+  const b = T.toTypedArray(expected)
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i])
+    if (d > worst.abs) Object.assign(worst, { abs: d, where: what })
+    if (b[i] !== 0) worst.rel = Math.max(worst.rel, d / Math.abs(b[i]))
+  }
+}
+
+const compare = (what: string, actual: Tensor | undefined, expected: Encoded): void => {
+  expect(actual, what).toBeDefined()
+  const e = f64(expected)
+  assertClose(actual!, e, TOL, what)
+  track(what, actual!, e)
+}
+
+afterAll(() => {
+  console.info(
+    `torch parity: max |Δ| ${worst.abs.toExponential(2)} (${worst.where}), max relative ${worst.rel.toExponential(2)}`,
+  )
+})
+
+describe('fromTorch + apply match PyTorch (float64)', () => {
+  it('has the 16 fixture cases', () => expect(fixtures.cases.length).toBe(16))
+
+  for (const c of fixtures.cases) {
+    describe(c.name, () => {
+      const opts = optionsOf(c)
+      const isLstm = c.kind === 'LSTM'
+      const x = f64(c.x)
+      const h0 = f64(c.h0)
+      const c0 = c.c0 && f64(c.c0)
+
+      it('forward: output, h_n (and c_n)', () => {
+        const { params, apply } = rightOf(fromTorch(c.kind, decodeDict(c.stateDict), opts))
+        const out = apply(params, x, { h0, c0 })
+        compare(`${c.name} output`, out.output, c.output)
+        compare(`${c.name} h_n`, out.hN, c.h_n)
+        if (isLstm) compare(`${c.name} c_n`, out.cN, c.c_n!)
+        else expect(out.cN).toBeUndefined()
+      })
+
+      it('gradients of the weighted-sum loss w.r.t. every parameter, x, h0 (and c0)', () => {
+        const { params, apply } = rightOf(fromTorch(c.kind, decodeDict(c.stateDict), opts))
+        const Wout = f64(c.Wout)
+        const Wh = f64(c.Wh)
+        const Wc = c.Wc && f64(c.Wc)
+        const loss = (p: TorchParams, xs: Tensor, h: Tensor, m?: Tensor): Tensor => {
+          const { output, hN, cN } = apply(p, xs, { h0: h, c0: m })
+          const l = T.add(T.sum(T.mul(output, Wout)), T.sum(T.mul(hN, Wh)))
+          return isLstm ? T.add(l, T.sum(T.mul(cN!, Wc!))) : l
+        }
+        const argnums = isLstm ? [0, 1, 2, 3] : [0, 1, 2]
+        const [value, grads] = valueAndGrad(loss, { argnums })(params, x, h0, c0)
+        expect(Math.abs(T.item(value) - c.loss)).toBeLessThanOrEqual(TOL.atol + TOL.rtol * Math.abs(c.loss))
+
+        const named = toTorch(c.kind, grads[0], opts)
+        expect(Object.keys(named)).toEqual(Object.keys(c.grads.params))
+        for (const [name, g] of Object.entries(c.grads.params))
+          compare(`${c.name} ∂L/∂${name}`, named[name], g)
+        compare(`${c.name} ∂L/∂x`, grads[1], c.grads.x)
+        compare(`${c.name} ∂L/∂h0`, grads[2], c.grads.h0)
+        if (isLstm) compare(`${c.name} ∂L/∂c0`, grads[3], c.grads.c0!)
+      })
+
+      it('toTorch ∘ fromTorch gives back the same names, in order, and the same tensors', () => {
+        const sd = decodeDict(c.stateDict)
+        const { params } = rightOf(fromTorch(c.kind, sd, opts))
+        const back = toTorch(c.kind, params, opts)
+        expect(Object.keys(back)).toEqual(Object.keys(sd))
+        for (const [name, t] of Object.entries(sd)) {
+          expect(back[name].dtype).toBe('f64')
+          expect(T.toArray(back[name])).toEqual(T.toArray(t))
+        }
+        // Without options, toTorch infers the direction count from the params.
+        expect(Object.keys(toTorch(c.kind, params))).toEqual(Object.keys(sd))
+        // …and the round trip loads again.
+        rightOf(fromTorch(c.kind, back, opts))
+      })
+    })
+  }
+
+  it('without h0/c0 the initial state is zeros', () => {
+    const c = fixtures.cases.find((k) => k.kind === 'LSTM' && k.numLayers === 2 && k.bidirectional)!
+    const { params, apply } = rightOf(fromTorch(c.kind, decodeDict(c.stateDict), optionsOf(c)))
+    const x = f64(c.x)
+    const zeros = T.zeros(c.h0.shape, 'f64')
+    const a = apply(params, x)
+    const b = apply(params, x, { h0: zeros, c0: zeros })
+    assertClose(a.output, b.output, TOL, 'output')
+    assertClose(a.hN, b.hN, TOL, 'hN')
+    assertClose(a.cN!, b.cN!, TOL, 'cN')
+  })
+})
+
+describe('fromTorch and apply reject bad input with clear errors', () => {
+  const lstm2 = fixtures.cases.find((k) => k.kind === 'LSTM' && k.numLayers === 2 && !k.bidirectional)!
+  const gruBi = fixtures.cases.find((k) => k.kind === 'GRU' && k.numLayers === 1 && k.bidirectional)!
+  const dict = (c: Case) => decodeDict(c.stateDict)
+
+  it('a missing entry: names it and its expected shape', () => {
+    const { bias_hh_l1: _, ...sd } = dict(lstm2)
+    const m = leftMessage(fromTorch('LSTM', sd, { numLayers: 2 }))
+    expect(m).toContain('missing bias_hh_l1')
+    expect(m).toContain('[16]')
+  })
+
+  it('a missing reverse-direction entry', () => {
+    const { weight_hh_l0_reverse: _, ...sd } = dict(gruBi)
+    expect(leftMessage(fromTorch('GRU', sd, { bidirectional: true }))).toMatch(
+      /missing weight_hh_l0_reverse \(expected shape \[12,4\]\)/,
+    )
+  })
+
+  it('a mis-shaped entry: names it and both shapes', () => {
+    const sd = { ...dict(lstm2), weight_ih_l1: T.zeros([16, 3], 'f64') }
+    expect(leftMessage(fromTorch('LSTM', sd, { numLayers: 2 }))).toMatch(
+      /weight_ih_l1 has shape \[16,3\], expected \[16,4\]/,
+    )
+    const sd2 = { ...dict(lstm2), bias_ih_l0: T.zeros([12], 'f64') }
+    expect(leftMessage(fromTorch('LSTM', sd2, { numLayers: 2 }))).toMatch(
+      /bias_ih_l0 has shape \[12\], expected \[16\]/,
+    )
+  })
+
+  it('a second layer that reads a bidirectional first layer needs D·H inputs', () => {
+    const c = fixtures.cases.find((k) => k.kind === 'GRU' && k.numLayers === 2 && k.bidirectional)!
+    const sd = { ...dict(c), weight_ih_l1_reverse: T.zeros([12, 4], 'f64') }
+    expect(leftMessage(fromTorch('GRU', sd, { numLayers: 2, bidirectional: true }))).toMatch(
+      /weight_ih_l1_reverse has shape \[12,4\], expected \[12,8\]/,
+    )
+  })
+
+  it('a state dict of the wrong kind: the gate count does not fit', () => {
+    // An LSTM's [16, 4] recurrent weights read as a GRU's (3 gates of H = 4 → [12, 4]).
+    expect(leftMessage(fromTorch('GRU', dict(lstm2), { numLayers: 2 }))).toMatch(
+      /fromTorch\(GRU\): weight_hh_l0 has shape \[16,4\], expected \[12,4\]/,
+    )
+  })
+
+  it('an unexpected entry: names it', () => {
+    const sd = { ...dict(lstm2), weight_ih_l2: T.zeros([16, 4], 'f64') }
+    expect(leftMessage(fromTorch('LSTM', sd, { numLayers: 2 }))).toMatch(/unexpected entry weight_ih_l2/)
+    // Two layers loaded as one: the second layer's weights are unexpected.
+    expect(leftMessage(fromTorch('LSTM', dict(lstm2), { numLayers: 1 }))).toMatch(
+      /unexpected entry weight_ih_l1/,
+    )
+    // A bidirectional dict loaded as unidirectional.
+    expect(leftMessage(fromTorch('GRU', dict(gruBi)))).toMatch(/unexpected entry weight_ih_l0_reverse/)
+  })
+
+  it('an entry that is not a tensor, and mixed dtypes', () => {
+    const notTensor = { ...dict(lstm2), bias_ih_l1: [1, 2, 3] }
+    expect(leftMessage(fromTorch('LSTM', notTensor, { numLayers: 2 }))).toMatch(/bias_ih_l1 is not a tensor/)
+    const mixed = { ...dict(lstm2), bias_ih_l1: T.zeros([16], 'f32') }
+    expect(leftMessage(fromTorch('LSTM', mixed, { numLayers: 2 }))).toMatch(/bias_ih_l1 has dtype f32/)
+  })
+
+  it('a wrong h0 or c0 shape throws a ShapeError naming it and both shapes', () => {
+    const { params, apply } = rightOf(fromTorch('LSTM', dict(lstm2), { numLayers: 2 }))
+    const x = f64(lstm2.x)
+    const good = f64(lstm2.h0)
+    const bad = T.zeros([1, 2, 4], 'f64')
+    expect(() => apply(params, x, { h0: bad, c0: good })).toThrow(T.ShapeError)
+    expect(() => apply(params, x, { h0: bad, c0: good })).toThrow(
+      /h0 has shape \[1,2,4\], expected \[2,2,4\]/,
+    )
+    expect(() => apply(params, x, { h0: good, c0: T.zeros([2, 3, 4], 'f64') })).toThrow(
+      /c0 has shape \[2,3,4\], expected \[2,2,4\]/,
+    )
+    const g = rightOf(fromTorch('GRU', dict(gruBi), { bidirectional: true }))
+    expect(() => g.apply(g.params, f64(gruBi.x), { h0: T.zeros([1, 2, 4], 'f64') })).toThrow(
+      /GRU: h0 has shape \[1,2,4\], expected \[2,2,4\]/,
+    )
+  })
+
+  it('an input with the wrong feature count throws a ShapeError', () => {
+    const { params, apply } = rightOf(fromTorch('LSTM', dict(lstm2), { numLayers: 2 }))
+    expect(() => apply(params, T.zeros([5, 2, 7], 'f64'))).toThrow(T.ShapeError)
+  })
+})
+
+describe('interop checks its arguments', () => {
+  const sd = (G: number, H: number) => ({
+    weight_ih_l0: T.zeros([G * H, 3], 'f64'),
+    weight_hh_l0: T.zeros([G * H, H], 'f64'),
+    bias_ih_l0: T.zeros([G * H], 'f64'),
+    bias_hh_l0: T.zeros([G * H], 'f64'),
+  })
+  it('blames weight_hh_l0 when its gate rows are wrong', () => {
+    const bad = { ...sd(4, 4), weight_hh_l0: T.zeros([16, 5], 'f64') }
+    const r = fromTorch('LSTM', bad)
+    expect(r._tag === 'Left' && r.left.message).toBe(
+      'fromTorch(LSTM): weight_hh_l0 has shape [16,5], expected [20,5] (4 gates × hidden 5)',
+    )
+  })
+  it('toTorch refuses options that do not match the params', () => {
+    const r = fromTorch('GRU', sd(3, 2))
+    if (r._tag !== 'Right') throw new Error('expected Right')
+    expect(() => toTorch('GRU', r.right.params, { numLayers: 2 })).toThrow(
+      'numLayers 2 but params has 1 layers',
+    )
+    expect(() => toTorch('GRU', r.right.params, { bidirectional: true })).toThrow(
+      'layer 0 is not bidirectional',
+    )
+  })
+  it('LSTM needs both h0 and c0; dtypes must match the weights', () => {
+    const r = fromTorch('LSTM', sd(4, 2))
+    if (r._tag !== 'Right') throw new Error('expected Right')
+    const x = T.zeros([1, 1, 3], 'f64')
+    expect(() => r.right.apply(r.right.params, x, { h0: T.zeros([1, 1, 2], 'f64') })).toThrow(
+      'give both h0 and c0',
+    )
+    expect(() => r.right.apply(r.right.params, T.zeros([1, 1, 3]))).toThrow('x is f32, the weights are f64')
+  })
+})
