@@ -1,0 +1,226 @@
+/**
+ * Connectionist Temporal Classification (Lecture §5.2; Graves et al. 2006). For speech, the
+ * output is shorter than the input, and trimming repeats cannot produce a real double letter, so
+ * CTC adds a blank symbol φ. Training considers *all* alignments of the label to the frames as
+ * correct: the loss is −log of the sum over every path π of length T that collapses (merge
+ * repeats, then drop blanks) to the label l,
+ *
+ *   p(l | x) = Σ_{π ∈ B⁻¹(l)} Π_t y_t(π_t),
+ *
+ * computed by the forward–backward recursion over the blank-extended label l' = φ l₁ φ l₂ … φ
+ * (length 2L+1) in log space. A label is reachable from the one two places back unless it is
+ * blank or a repeat, so repeated labels need a blank between them: feasible only when
+ * T ≥ L + (number of adjacent repeats).
+ *
+ * The gradient is hand-derived from the same recursion (registered with `customVjp`), exact and
+ * not differentiated through the loops: with α_t(s) the forward sum including frame t and β_t(s)
+ * the backward sum excluding it,
+ *
+ *   ∂(−log p)/∂ log y_t(k) = −(1/p) Σ_{s : l'_s = k} α_t(s) β_t(s).
+ */
+import { customVjp } from '@recurrent/autograd'
+import type { Tensor } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
+import { type Reduction, reduce } from './reduction.ts'
+
+export interface CtcOptions {
+  /** Index of the blank φ (default 0). */
+  readonly blank?: number
+  /** `'mean'` (default: each loss divided by its target length, then the batch mean, as PyTorch), `'sum'`, `'none'`. */
+  readonly reduction?: Reduction
+  /** Infeasible targets (p = 0, loss +∞) give loss 0 and gradient 0 instead (default false). */
+  readonly zeroInfinity?: boolean
+}
+
+/** Targets as a padded `[B, S]` i32 tensor or one array per sequence. */
+export type CtcTargets = Tensor | readonly (readonly number[])[]
+
+/** Lengths as an i32 `[B]` tensor or numbers. */
+export type Lengths = Tensor | readonly number[]
+
+const lse2 = (a: number, b: number): number => {
+  if (a === -Infinity) return b
+  if (b === -Infinity) return a
+  const m = Math.max(a, b)
+  return m + Math.log(Math.exp(a - m) + Math.exp(b - m))
+}
+
+const numbers = (x: Lengths): number[] => (T.isTensor(x) ? Array.from(T.toTypedArray(x)) : [...x])
+
+/** The labels of each sequence, validated: within `[0, C)`, never the blank, lengths within range. */
+export const ctcLabels = (
+  op: string,
+  logProbs: Tensor,
+  targets: CtcTargets,
+  inputLengths: Lengths,
+  targetLengths: Lengths,
+  blank: number,
+): { labels: number[][]; inputs: number[] } => {
+  if (logProbs.rank !== 3 || !T.isFloat(logProbs.dtype)) {
+    throw new T.ShapeError(
+      `${op}: logProbs must be a float [T,B,C] tensor, got ${logProbs.dtype} ${T.showShape(logProbs.shape)}`,
+    )
+  }
+  const [steps, B, C] = logProbs.shape
+  if (!Number.isInteger(blank) || blank < 0 || blank >= C)
+    throw new T.ArgumentError(`${op}: blank ${blank} is not a class in [0, ${C})`)
+  const inputs = numbers(inputLengths)
+  const tl = numbers(targetLengths)
+  if (inputs.length !== B)
+    throw new T.ShapeError(`${op}: inputLengths has ${inputs.length} entries, logProbs has batch ${B}`)
+  if (tl.length !== B)
+    throw new T.ShapeError(`${op}: targetLengths has ${tl.length} entries, logProbs has batch ${B}`)
+  inputs.forEach((l, b) => {
+    if (!Number.isInteger(l) || l < 0 || l > steps)
+      throw new T.ArgumentError(
+        `${op}: inputLengths[${b}] = ${l} is not in [0, ${steps}] (logProbs has ${steps} steps)`,
+      )
+  })
+  let rows: number[][]
+  if (T.isTensor(targets)) {
+    if (targets.dtype !== 'i32' || targets.rank !== 2 || targets.shape[0] !== B) {
+      throw new T.ShapeError(
+        `${op}: targets must be an i32 [B,S] tensor with B = ${B}, got ${targets.dtype} ${T.showShape(targets.shape)}`,
+      )
+    }
+    rows = T.toArray(targets) as number[][]
+  } else {
+    if (targets.length !== B)
+      throw new T.ShapeError(`${op}: targets has ${targets.length} sequences, logProbs has batch ${B}`)
+    rows = targets.map((r) => [...r])
+  }
+  const labels = rows.map((row, b) => {
+    const L = tl[b]
+    if (!Number.isInteger(L) || L < 0 || L > row.length)
+      throw new T.ArgumentError(`${op}: targetLengths[${b}] = ${L} is not in [0, ${row.length}]`)
+    const label = row.slice(0, L)
+    label.forEach((c, s) => {
+      if (!Number.isInteger(c) || c < 0 || c >= C)
+        throw new T.ArgumentError(`${op}: targets[${b}][${s}] = ${c} is not a class in [0, ${C})`)
+      if (c === blank)
+        throw new T.ArgumentError(
+          `${op}: targets[${b}][${s}] is the blank ${blank}; targets must not contain it`,
+        )
+    })
+    return label
+  })
+  return { labels, inputs }
+}
+
+/**
+ * −log p(label | frames) of one sequence and its gradient with respect to the log-probabilities
+ * of its first `steps` frames (`[steps, C]`, row-major), from the forward–backward recursion.
+ */
+export const ctcForwardBackward = (
+  lp: (t: number, c: number) => number,
+  steps: number,
+  C: number,
+  label: readonly number[],
+  blank: number,
+): { nll: number; grad: Float64Array } => {
+  const S = 2 * label.length + 1
+  const ext = Array.from({ length: S }, (_, s) => (s % 2 === 0 ? blank : label[(s - 1) / 2]))
+  const grad = new Float64Array(steps * C)
+  if (steps === 0) return { nll: label.length === 0 ? 0 : Infinity, grad }
+  // skip[s]: l'_s may be reached from l'_{s−2} (not blank, not a repeat).
+  const skip = ext.map((c, s) => s >= 2 && c !== blank && c !== ext[s - 2])
+  const alpha = new Float64Array(steps * S).fill(-Infinity)
+  const beta = new Float64Array(steps * S).fill(-Infinity)
+  alpha[0] = lp(0, ext[0])
+  if (S > 1) alpha[1] = lp(0, ext[1])
+  for (let t = 1; t < steps; t++) {
+    for (let s = 0; s < S; s++) {
+      let a = alpha[(t - 1) * S + s]
+      if (s >= 1) a = lse2(a, alpha[(t - 1) * S + s - 1])
+      if (skip[s]) a = lse2(a, alpha[(t - 1) * S + s - 2])
+      alpha[t * S + s] = a === -Infinity ? a : a + lp(t, ext[s])
+    }
+  }
+  const last = (steps - 1) * S
+  const logp = lse2(alpha[last + S - 1], S > 1 ? alpha[last + S - 2] : -Infinity)
+  beta[last + S - 1] = 0
+  if (S > 1) beta[last + S - 2] = 0
+  for (let t = steps - 2; t >= 0; t--) {
+    for (let s = 0; s < S; s++) {
+      const next = (t + 1) * S
+      let b = beta[next + s] + lp(t + 1, ext[s])
+      if (s + 1 < S) b = lse2(b, beta[next + s + 1] + lp(t + 1, ext[s + 1]))
+      if (s + 2 < S && skip[s + 2]) b = lse2(b, beta[next + s + 2] + lp(t + 1, ext[s + 2]))
+      beta[t * S + s] = b
+    }
+  }
+  // ∂(−log p)/∂ log y_t(k) = −exp(logΣ_{s: l'_s = k} α_t(s)β_t(s) − log p)
+  const acc = new Float64Array(C)
+  for (let t = 0; t < steps; t++) {
+    acc.fill(-Infinity)
+    for (let s = 0; s < S; s++) acc[ext[s]] = lse2(acc[ext[s]], alpha[t * S + s] + beta[t * S + s])
+    for (let c = 0; c < C; c++) grad[t * C + c] = acc[c] === -Infinity ? 0 : -Math.exp(acc[c] - logp)
+  }
+  return { nll: -logp, grad }
+}
+
+/**
+ * CTC loss with the semantics of `torch.nn.CTCLoss`: `logProbs [T, B, C]` (log-softmax
+ * outputs), targets padded `[B, S]` (or arrays), per-sequence input and target lengths.
+ * Returns per-sequence losses `[B]` with `'none'`, else a scalar.
+ *
+ * @example
+ * // Two frames, one label "1": paths 11, φ1, 1φ all collapse to it.
+ * const y = T.log(T.tensor([[[0.5, 0.5]], [[0.5, 0.5]]], { dtype: 'f64' }))
+ * const loss = ctcLoss(y, [[1]], [2], [1], { reduction: 'sum' })
+ * assert.ok(Math.abs(T.item(loss) + Math.log(0.75)) < 1e-12)
+ */
+export const ctcLoss = (
+  logProbs: Tensor,
+  targets: CtcTargets,
+  inputLengths: Lengths,
+  targetLengths: Lengths,
+  options: CtcOptions = {},
+): Tensor => {
+  const { blank = 0, reduction = 'mean', zeroInfinity = false } = options
+  const { labels, inputs } = ctcLabels('ctcLoss', logProbs, targets, inputLengths, targetLengths, blank)
+  const losses = perSequence(logProbs, labels, inputs, blank, zeroInfinity)
+  const lengths = T.tensor(
+    labels.map((l) => Math.max(l.length, 1)),
+    { dtype: logProbs.dtype },
+  )
+  return reduction === 'mean' ? T.mean(T.div(losses, lengths)) : reduce('ctcLoss', losses, reduction)
+}
+
+const forward = (
+  logProbs: Tensor,
+  labels: number[][],
+  inputs: number[],
+  blank: number,
+  zeroInfinity: boolean,
+): [Tensor, Tensor] => {
+  const [steps, B, C] = logProbs.shape
+  const data = T.toTypedArray(logProbs)
+  const nll = new Float64Array(B)
+  const grad = new Float64Array(steps * B * C)
+  for (let b = 0; b < B; b++) {
+    const r = ctcForwardBackward((t, c) => data[(t * B + b) * C + c], inputs[b], C, labels[b], blank)
+    const infeasible = r.nll === Infinity
+    nll[b] = infeasible && zeroInfinity ? 0 : r.nll
+    if (infeasible && zeroInfinity) continue
+    for (let t = 0; t < inputs[b]; t++)
+      for (let c = 0; c < C; c++) grad[(t * B + b) * C + c] = r.grad[t * C + c]
+  }
+  return [
+    T.cast(T.tensor(nll, { dtype: 'f64' }), logProbs.dtype),
+    T.cast(T.tensor(grad, { shape: [steps, B, C], dtype: 'f64' }), logProbs.dtype),
+  ]
+}
+
+const perSequence = (
+  logProbs: Tensor,
+  labels: number[][],
+  inputs: number[],
+  blank: number,
+  zeroInfinity: boolean,
+): Tensor =>
+  customVjp(
+    (lp: Tensor) => forward(lp, labels, inputs, blank, zeroInfinity)[0],
+    (lp: Tensor) => forward(lp, labels, inputs, blank, zeroInfinity),
+    (grad: Tensor, ct: Tensor) => [T.mul(grad, T.reshape(ct, [1, ct.size, 1]))],
+  )(logProbs)
