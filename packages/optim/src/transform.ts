@@ -1,0 +1,68 @@
+/**
+ * Gradient transformations with optax's shapes: `{ init(params) → state, update(grads, state,
+ * params?) → [updates, state] }`. Optimisers and clipping are all transformations, so
+ * `chain(clipByGlobalNorm(1), adam(1e-3))` composes them; nothing is mutated anywhere.
+ */
+
+import type { Tensor, Tree } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
+
+export interface GradientTransformation<S = any> {
+  init(params: Tree): S
+  /** Updates have the structure of `grads`. */
+  update<A extends Tree>(grads: A, state: S, params?: Tree): [A, S]
+}
+
+/** A learning rate: a constant, or a schedule of the step count (0-based). */
+export type LearningRate = number | ((step: number) => number)
+
+export const rateAt = (lr: LearningRate, step: number): number => (typeof lr === 'number' ? lr : lr(step))
+
+/** Tensors of zeros shaped like every leaf. */
+export const zerosLike = <A extends Tree>(tree: A): A => T.treeMap(tree, (t) => T.zeros(t.shape, t.dtype))
+
+/**
+ * `params + updates`, leaf by leaf (updates already carry the sign and the learning rate).
+ *
+ * @example
+ * const p = applyUpdates({ w: T.tensor([1, 2]) }, { w: T.tensor([0.5, -1]) })
+ * assert.deepStrictEqual(T.toArray(p.w), [1.5, 1])
+ */
+export const applyUpdates = <A extends Tree>(params: A, updates: Tree): A =>
+  T.treeMapN([params, updates], ([p, u]) => T.add(p, u))
+
+/**
+ * Applies transformations in order, each one's updates feeding the next.
+ *
+ * @example
+ * const opt = chain(clipByGlobalNorm(1), sgd(0.5))
+ * const [u] = opt.update({ w: T.tensor([3, 4]) }, opt.init({ w: T.zeros([2]) }))
+ * assert.deepStrictEqual(T.toArray(u.w).map((v) => Math.round(v * 100) / 100), [-0.3, -0.4])
+ */
+export const chain = (
+  ...transforms: readonly GradientTransformation[]
+): GradientTransformation<unknown[]> => ({
+  init: (params) => transforms.map((t) => t.init(params)),
+  update: <A extends Tree>(grads: A, states: unknown[], params?: Tree): [A, unknown[]] => {
+    let updates = grads
+    const next = transforms.map((t, i) => {
+      const [u, s] = t.update(updates, states[i], params)
+      updates = u
+      return s
+    })
+    return [updates, next]
+  },
+})
+
+/** Multiplies every update by a constant. */
+export const scale = (factor: number): GradientTransformation<null> => ({
+  init: () => null,
+  update: <A extends Tree>(grads: A): [A, null] => [T.treeMap(grads, (g) => T.mul(g, factor)), null],
+})
+
+/** Euclidean norm over every leaf of a tree: `√Σ g²`. */
+export const globalNorm = (tree: Tree): Tensor => {
+  const leaves = T.treeLeaves(tree)
+  if (leaves.length === 0) return T.tensor(0, { dtype: 'f64' })
+  return T.sqrt(leaves.map((g) => T.sum(T.mul(g, g))).reduce((a, b) => T.add(a, b)))
+}

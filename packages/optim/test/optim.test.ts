@@ -1,0 +1,241 @@
+import { fc, test } from '@fast-check/vitest'
+import type { Tensor, Tree } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
+import { assertClose, identical, numRuns, pytree, TOL } from '@recurrent/testkit'
+import * as E from 'fp-ts/lib/Either.js'
+import { describe, expect, it } from 'vitest'
+import {
+  adagrad,
+  adam,
+  adamw,
+  applyUpdates,
+  chain,
+  clipByGlobalNorm,
+  clipByNormPerTensor,
+  clipByValue,
+  cosineDecay,
+  exponentialDecay,
+  type GradientTransformation,
+  globalNorm,
+  momentum,
+  rmsprop,
+  sgd,
+  train,
+} from '../src/index.ts'
+
+const runs = { numRuns: numRuns(40) }
+/** Params and grads of one structure. */
+const paramsAndGrads = pytree().chain((p) =>
+  fc.tuple(
+    fc.constant(p),
+    fc.nat({ max: 2 ** 30 }).map((s) => T.treeMap(p, (t) => T.randn(T.key(s + t.size), t.shape, 'f64'))),
+  ),
+)
+const OPTIMISERS: [string, (lr: number) => GradientTransformation][] = [
+  ['sgd', (lr) => sgd(lr)],
+  ['momentum', (lr) => momentum(lr)],
+  ['nesterov', (lr) => momentum(lr, { nesterov: true })],
+  ['adam', (lr) => adam(lr)],
+  ['adamw', (lr) => adamw(lr, { weightDecay: 0.1 })],
+  ['rmsprop', (lr) => rmsprop(lr)],
+  ['adagrad', (lr) => adagrad(lr)],
+]
+const closeTree = (a: Tree, b: Tree) =>
+  T.treeLeaves(a).forEach((t, i) => assertClose(t, T.treeLeaves(b)[i], TOL.f64))
+const snapshot = (tree: Tree) => T.treeLeaves(tree).map((t) => T.toTypedArray(t))
+
+describe('optimiser laws', () => {
+  for (const [name, make] of OPTIMISERS) {
+    test.prop([paramsAndGrads], runs)(
+      `${name}: zero learning rate leaves params unchanged; inputs are never mutated`,
+      ([p, g]) => {
+        const opt = make(0)
+        const before = [snapshot(p), snapshot(g)]
+        const state = opt.init(p)
+        const [u, s2] = opt.update(g, state, p)
+        const [u2] = opt.update(g, s2, p)
+        T.treeLeaves(applyUpdates(p, u)).forEach((t, i) => expect(T.toTypedArray(t)).toEqual(before[0][i]))
+        T.treeLeaves(applyUpdates(p, u2)).forEach((t, i) => expect(T.toTypedArray(t)).toEqual(before[0][i]))
+        expect([snapshot(p), snapshot(g)]).toEqual(before)
+      },
+    )
+  }
+  test.prop([paramsAndGrads, fc.double({ min: 1e-4, max: 1, noNaN: true })], runs)(
+    'one SGD step is params − lr·grad',
+    ([p, g], lr) => {
+      const opt = sgd(lr)
+      const [u] = opt.update(g, opt.init(p))
+      closeTree(
+        applyUpdates(p, u),
+        T.treeMapN([p, g], ([x, d]) => T.sub(x, T.mul(d, lr))),
+      )
+    },
+  )
+  test.prop([paramsAndGrads, fc.double({ min: 1e-4, max: 1, noNaN: true })], runs)(
+    "Adam's first step has magnitude ≈ lr per coordinate",
+    ([p, g], lr) => {
+      const opt = adam(lr)
+      const [u] = opt.update(g, opt.init(p))
+      T.treeLeaves(u).forEach((t, i) => {
+        const gv = T.toTypedArray(T.treeLeaves(g)[i])
+        T.toTypedArray(t).forEach((v, j) => {
+          if (Math.abs(gv[j]) > 1e-3) expect(Math.abs(Math.abs(v) - lr)).toBeLessThan(lr * 1e-4)
+        })
+      })
+    },
+  )
+  it('momentum, Nesterov, RMSProp and Adagrad follow their formulas over two steps', () => {
+    const p = { w: T.tensor([1], { dtype: 'f64' }) }
+    const g1 = { w: T.tensor([2], { dtype: 'f64' }) }
+    const g2 = { w: T.tensor([-1], { dtype: 'f64' }) }
+    const two = (opt: GradientTransformation) => {
+      const [u1, s1] = opt.update(g1, opt.init(p), p)
+      const [u2] = opt.update(g2, s1, p)
+      return [T.item(u1.w), T.item(u2.w)]
+    }
+    // v1 = 2, v2 = 0.9·2 − 1 = 0.8
+    expect(two(momentum(0.1))).toEqual([-0.2, expect.closeTo(-0.08, 12)])
+    // Nesterov: g + β·v → 2 + 1.8 = 3.8, then −1 + 0.72 = −0.28
+    expect(two(momentum(0.1, { nesterov: true }))).toEqual([
+      expect.closeTo(-0.38, 12),
+      expect.closeTo(0.028, 12),
+    ])
+    // RMSProp ρ = 0.5: v1 = 2, v2 = 1 + 0.5 = 1.5
+    expect(two(rmsprop(1, { decay: 0.5, eps: 0 }))).toEqual([
+      expect.closeTo(-2 / Math.sqrt(2), 12),
+      expect.closeTo(1 / Math.sqrt(1.5), 12),
+    ])
+    // Adagrad: s1 = 4, s2 = 5
+    expect(two(adagrad(1, { eps: 0 }))).toEqual([
+      expect.closeTo(-1, 12),
+      expect.closeTo(1 / Math.sqrt(5), 12),
+    ])
+  })
+  it('AdamW decays the weights even with a zero gradient; it needs the params', () => {
+    const p = { w: T.tensor([2], { dtype: 'f64' }) }
+    const opt = adamw(0.1, { weightDecay: 0.5 })
+    const [u] = opt.update({ w: T.tensor([0], { dtype: 'f64' }) }, opt.init(p), p)
+    expect(T.item(u.w)).toBeCloseTo(-0.1, 12)
+    expect(() => opt.update(p, opt.init(p))).toThrow('needs the params')
+  })
+  it('schedules: the learning rate follows the step count', () => {
+    const opt = sgd(exponentialDecay(1, 0.5))
+    const p = { w: T.tensor([0], { dtype: 'f64' }) }
+    const g = { w: T.tensor([1], { dtype: 'f64' }) }
+    const [, s1] = opt.update(g, opt.init(p))
+    const [u2] = opt.update(g, s1)
+    expect(T.item(u2.w)).toBe(-0.5)
+    expect(cosineDecay(1, 10)(10)).toBeCloseTo(0, 12)
+    expect(cosineDecay(1, 10)(0)).toBe(1)
+    expect(() => sgd(-1)).toThrow(T.ArgumentError)
+  })
+})
+
+describe('gradient clipping (Lecture §4.3)', () => {
+  const scaled = fc.tuple(
+    paramsAndGrads,
+    fc.double({ min: 0.01, max: 10, noNaN: true }),
+    fc.double({ min: 0.01, max: 100, noNaN: true }),
+  )
+  test.prop([scaled], runs)(
+    'clipByGlobalNorm never increases the norm, caps it, preserves direction, reports the norm before',
+    ([[, g], max, k]) => {
+      const grads = T.treeMap(g, (t) => T.mul(t, k))
+      const before = T.item(globalNorm(grads))
+      const clip = clipByGlobalNorm(max)
+      const [u, s] = clip.update(grads, clip.init(grads))
+      const after = T.item(globalNorm(u))
+      expect(T.item(s.norm as Tensor)).toBeCloseTo(before, 9)
+      expect(after).toBeLessThanOrEqual(Math.min(before, max) * (1 + 1e-12) + 1e-300)
+      if (before <= max)
+        T.treeLeaves(u).forEach((t, i) => expect(identical(t, T.treeLeaves(grads)[i])).toBe(true))
+      else {
+        expect(after).toBeCloseTo(max, 9)
+        const ratio = max / before
+        T.treeLeaves(u).forEach((t, i) => assertClose(t, T.mul(T.treeLeaves(grads)[i], ratio), TOL.f64))
+      }
+    },
+  )
+  test.prop([scaled], runs)(
+    'clipByNormPerTensor caps each tensor and keeps each direction',
+    ([[, g], max, k]) => {
+      const grads = T.treeMap(g, (t) => T.mul(t, k))
+      const clip = clipByNormPerTensor(max)
+      const [u] = clip.update(grads, clip.init(grads))
+      T.treeLeaves(u).forEach((t, i) => {
+        const orig = T.treeLeaves(grads)[i]
+        const n0 = T.item(globalNorm(orig))
+        const n1 = T.item(globalNorm(t))
+        expect(n1).toBeLessThanOrEqual(Math.min(n0, max) * (1 + 1e-12) + 1e-300)
+        if (n0 > 0) assertClose(T.mul(t, n0), T.mul(orig, n1), { atol: 1e-9, rtol: 1e-9 })
+      })
+    },
+  )
+  test.prop([scaled], runs)(
+    'clipByValue bounds every element and never increases the norm',
+    ([[, g], v, k]) => {
+      const grads = T.treeMap(g, (t) => T.mul(t, k))
+      const [u] = clipByValue(v).update(grads, clipByValue(v).init(grads))
+      expect(T.item(globalNorm(u))).toBeLessThanOrEqual(T.item(globalNorm(grads)) + 1e-12)
+      T.treeLeaves(u).forEach((t) => expect(T.toTypedArray(t).every((x) => Math.abs(x) <= v)).toBe(true))
+    },
+  )
+  it('thresholds must be positive; chain composes clip then optimiser', () => {
+    expect(() => clipByGlobalNorm(0)).toThrow(T.ArgumentError)
+    const opt = chain(clipByGlobalNorm(1), sgd(1))
+    const p = { w: T.tensor([0, 0], { dtype: 'f64' }) }
+    const [u] = opt.update({ w: T.tensor([30, 40], { dtype: 'f64' }) }, opt.init(p), p)
+    assertClose(u.w, [-0.6, -0.8])
+  })
+})
+
+describe('training loop', () => {
+  const quadratic = (p: { w: Tensor }, target: Tensor) => T.sum(T.mul(T.sub(p.w, target), T.sub(p.w, target)))
+  it('descends a quadratic to its minimum and records every step', () => {
+    const target = T.tensor([3, -1], { dtype: 'f64' })
+    const r = train({
+      params: { w: T.zeros([2], 'f64') },
+      optimizer: adam(0.1),
+      loss: quadratic,
+      batches: Array(300).fill(target),
+    })
+    if (E.isLeft(r)) throw new Error('expected Right')
+    assertClose(r.right.params.w, target, { atol: 1e-3, rtol: 0 })
+    expect(r.right.history).toHaveLength(300)
+    expect(r.right.history[299].loss).toBeLessThan(r.right.history[0].loss)
+  })
+  it('stops at the first non-finite loss, gradient or parameter, naming step and path', () => {
+    const events: string[] = []
+    const batches = [
+      T.tensor([1, 1], { dtype: 'f64' }),
+      T.tensor([1, Number.NaN], { dtype: 'f64' }),
+      T.tensor([1, 1], { dtype: 'f64' }),
+    ]
+    const r = train({
+      params: { w: T.zeros([2], 'f64') },
+      optimizer: sgd(0.1),
+      loss: quadratic,
+      batches,
+      onEvent: (e) => events.push(e.type),
+    })
+    expect(E.isLeft(r)).toBe(true)
+    if (E.isRight(r)) return
+    expect(r.left).toMatchObject({ _tag: 'NonFinite', step: 1, what: 'loss' })
+    expect(T.toArray(r.left.lastGoodParams.w)).toEqual([0.2, 0.2])
+    expect(events).toEqual(['step', 'stopped'])
+    const huge = train({
+      params: { w: T.tensor([0], { dtype: 'f64' }) },
+      optimizer: sgd(1e300),
+      loss: (p: { w: Tensor }) => T.sum(T.mul(p.w, 1e10)),
+      batches: [0],
+    })
+    expect(E.isLeft(huge) && huge.left).toMatchObject({ what: 'parameter', path: 'w', index: 0 })
+    const badGrad = train({
+      params: { w: T.tensor([0], { dtype: 'f64' }) },
+      optimizer: sgd(1),
+      loss: (p: { w: Tensor }) => T.sum(T.mul(T.sqrt(p.w), 0)),
+      batches: [0],
+    })
+    expect(E.isLeft(badGrad) && badGrad.left).toMatchObject({ what: 'gradient', path: 'w' })
+  })
+})
