@@ -117,6 +117,7 @@ export const ctcForwardBackward = (
   C: number,
   label: readonly number[],
   blank: number,
+  withGradient = true,
 ): { nll: number; grad: Float64Array } => {
   const S = 2 * label.length + 1
   const ext = Array.from({ length: S }, (_, s) => (s % 2 === 0 ? blank : label[(s - 1) / 2]))
@@ -138,6 +139,7 @@ export const ctcForwardBackward = (
   }
   const last = (steps - 1) * S
   const logp = lse2(alpha[last + S - 1], S > 1 ? alpha[last + S - 2] : -Infinity)
+  if (!withGradient) return { nll: -logp, grad }
   beta[last + S - 1] = 0
   if (S > 1) beta[last + S - 2] = 0
   for (let t = steps - 2; t >= 0; t--) {
@@ -193,22 +195,31 @@ const forward = (
   inputs: number[],
   blank: number,
   zeroInfinity: boolean,
+  withGradient = true,
 ): [Tensor, Tensor] => {
   const [steps, B, C] = logProbs.shape
   const data = T.toTypedArray(logProbs)
   const nll = new Float64Array(B)
-  const grad = new Float64Array(steps * B * C)
+  const grad = new Float64Array(withGradient ? steps * B * C : 0)
   for (let b = 0; b < B; b++) {
-    const r = ctcForwardBackward((t, c) => data[(t * B + b) * C + c], inputs[b], C, labels[b], blank)
+    const r = ctcForwardBackward(
+      (t, c) => data[(t * B + b) * C + c],
+      inputs[b],
+      C,
+      labels[b],
+      blank,
+      withGradient,
+    )
     const infeasible = r.nll === Infinity
     nll[b] = infeasible && zeroInfinity ? 0 : r.nll
-    if (infeasible && zeroInfinity) continue
+    if ((infeasible && zeroInfinity) || !withGradient) continue
     for (let t = 0; t < inputs[b]; t++)
       for (let c = 0; c < C; c++) grad[(t * B + b) * C + c] = r.grad[t * C + c]
   }
+  const losses = T.cast(T.tensor(nll, { dtype: 'f64' }), logProbs.dtype)
   return [
-    T.cast(T.tensor(nll, { dtype: 'f64' }), logProbs.dtype),
-    T.cast(T.tensor(grad, { shape: [steps, B, C], dtype: 'f64' }), logProbs.dtype),
+    losses,
+    withGradient ? T.cast(T.tensor(grad, { shape: [steps, B, C], dtype: 'f64' }), logProbs.dtype) : losses,
   ]
 }
 
@@ -220,7 +231,8 @@ const perSequence = (
   zeroInfinity: boolean,
 ): Tensor =>
   customVjp(
-    (lp: Tensor) => forward(lp, labels, inputs, blank, zeroInfinity)[0],
+    // Outside a gradient only the forward recursion runs.
+    (lp: Tensor) => forward(lp, labels, inputs, blank, zeroInfinity, false)[0],
     (lp: Tensor) => forward(lp, labels, inputs, blank, zeroInfinity),
     (grad: Tensor, ct: Tensor) => [T.mul(grad, T.reshape(ct, [1, ct.size, 1]))],
   )(logProbs)
