@@ -132,6 +132,7 @@ export const RULES: Readonly<Record<string, VjpRule>> = {
       return T.slice(g, begin, x.shape)
     })
   },
+  unstack: (cts, _, __, attrs) => [T.stack(cts, attrs.axis as number)],
   gather: ([g], [x, idx], _, attrs) => [T.scatterAdd(g, idx, attrs.axis as number, x.shape), null],
   scatterAdd: ([g], [, idx], _, attrs) => [T.gather(g, idx, attrs.axis as number), null],
   sum: ([g], [x], _, attrs) => [T.broadcastTo(T.reshape(g, keptShape(x, attrs)), x.shape)],

@@ -18,7 +18,7 @@ import {
 } from './shape.ts'
 import { copyStrided } from './strided.ts'
 import { fromData, fromStorage, type Tensor } from './tensor.ts'
-import { emit } from './trace.ts'
+import { emit, emitMany } from './trace.ts'
 
 /**
  * Reinterprets the elements with a new shape of the same size; one entry may be −1 (inferred).
@@ -221,15 +221,29 @@ export const stack = (xs: readonly Tensor[], axis = 0): Tensor => {
   )
 }
 
-/** Splits along `axis` into its slices, with that axis removed (the inverse of `stack`). */
+/**
+ * Splits along `axis` into its slices, with that axis removed (the inverse of `stack`): the time
+ * steps of a sequence. A primitive with several outputs, so its gradient is one `stack` of the
+ * slices' cotangents, not one padded copy per slice.
+ *
+ * @example
+ * const [a, b] = T.unstack(T.tensor([[1, 2], [3, 4]]))
+ * assert.deepStrictEqual(T.toArray(b), [3, 4])
+ */
 export const unstack = (x: Tensor, axis = 0): Tensor[] => {
   const ax = normalizeAxis('unstack', axis, x.rank)
   const rest = x.shape.filter((_, i) => i !== ax)
-  return Array.from({ length: x.shape[ax] }, (_, i) => {
-    const begin = x.shape.map((_, j) => (j === ax ? i : 0))
-    const size = x.shape.map((d, j) => (j === ax ? 1 : d))
-    return reshape(slice(x, begin, size), rest)
+  const strides = stridesOf(x.shape)
+  const restStrides = strides.filter((_, i) => i !== ax)
+  const outStrides = stridesOf(rest)
+  const n = sizeOf(rest)
+  const outputs = Array.from({ length: x.shape[ax] }, (_, i) => {
+    const out = allocate(x.dtype, n)
+    copyStrided(x.data, i * strides[ax], restStrides, out, 0, outStrides, rest)
+    return fromData(out, rest, x.dtype)
   })
+  emitMany('unstack', [x], { axis: ax }, outputs)
+  return outputs
 }
 
 /** Inserts a length-1 axis at `axis`. */
