@@ -13,13 +13,11 @@ and c0. Deterministic: seeded, float64, one thread. Needs only torch (Debian's p
 
 Usage: /usr/bin/python3 scripts/torch_fixtures.py [OUT]   (default test/fixtures/torch-parity.json)
 
-The JSON goes through the repository's Biome formatter (when node_modules/.bin/biome is there),
-so that the committed file passes `biome check` of the test folder as written.
+The JSON is written compact; fixtures are data, outside the linter's reach (biome.json).
 """
 
 import json
 import os
-import subprocess
 import sys
 
 import torch
@@ -117,24 +115,6 @@ def make_case(kind, config):
     return case
 
 
-def biome_format(text, here):
-    """`text` as the repository's Biome formats a JSON file in test/, or unchanged without Biome."""
-    root = os.path.normpath(os.path.join(here, "..", "..", ".."))
-    biome = os.path.join(root, "node_modules", ".bin", "biome")
-    if not os.path.exists(biome):
-        print("note: no node_modules/.bin/biome; run `biome format --write` on the output", file=sys.stderr)
-        return text
-    done = subprocess.run(
-        [biome, "format", "--stdin-file-path=packages/cells/test/fixtures/torch-parity.json"],
-        input=text,
-        capture_output=True,
-        text=True,
-        cwd=root,
-        check=True,
-    )
-    return done.stdout
-
-
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "test", "fixtures", "torch-parity.json")
@@ -150,7 +130,7 @@ def main():
         "cases": cases,
     }
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    text = biome_format(json.dumps(doc, separators=(",", ":")) + "\n", here)
+    text = json.dumps(doc, separators=(",", ":")) + "\n"
     with open(out, "w") as f:
         f.write(text)
     print(f"wrote {len(cases)} cases to {os.path.relpath(out)}")

@@ -27,14 +27,12 @@ and a 'mean' cross-entropy where every target is ignored (0 / 0).
 
 Usage: /usr/bin/python3 scripts/torch_fixtures.py [OUT]   (default test/fixtures/torch-parity.json)
 
-The JSON goes through the repository's Biome formatter (when node_modules/.bin/biome is there),
-so that the committed file passes `biome check` of the test folder as written.
+The JSON is written compact; fixtures are data, outside the linter's reach (biome.json).
 """
 
 import json
 import math
 import os
-import subprocess
 import sys
 
 import torch
@@ -230,24 +228,6 @@ def ctc_cases():
     return cases
 
 
-def biome_format(text, here):
-    """`text` as the repository's Biome formats a JSON file in test/, or unchanged without Biome."""
-    root = os.path.normpath(os.path.join(here, "..", "..", ".."))
-    biome = os.path.join(root, "node_modules", ".bin", "biome")
-    if not os.path.exists(biome):
-        print("note: no node_modules/.bin/biome; run `biome format --write` on the output", file=sys.stderr)
-        return text
-    done = subprocess.run(
-        [biome, "format", "--stdin-file-path=packages/losses/test/fixtures/torch-parity.json"],
-        input=text,
-        capture_output=True,
-        text=True,
-        cwd=root,
-        check=True,
-    )
-    return done.stdout
-
-
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "test", "fixtures", "torch-parity.json")
@@ -265,7 +245,7 @@ def main():
         "ctc": ctc,
     }
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    text = biome_format(json.dumps(doc, separators=(",", ":"), allow_nan=False) + "\n", here)
+    text = json.dumps(doc, separators=(",", ":"), allow_nan=False) + "\n"
     with open(out, "w") as f:
         f.write(text)
     results = sum(len(c["results"]) for c in ce + ctc)
