@@ -95,8 +95,15 @@ const registry = new Map<string, () => BackendInfo>([
   ['reference', () => ({ name: 'reference', available: true, provider: reference })],
 ])
 
-/** The provider that runs kernels now: the innermost `withBackend`, else the reference. */
-export const currentBackend = (): KernelProvider => stack[stack.length - 1] ?? reference
+let fallback: KernelProvider = reference
+
+/** The provider that runs kernels now: the innermost `withBackend`, else the default (`auto`). */
+export const currentBackend = (): KernelProvider => stack[stack.length - 1] ?? fallback
+
+/** Sets the provider used outside any `withBackend` (the package installs its dispatcher). */
+export const setDefaultBackend = (provider: KernelProvider): void => {
+  fallback = provider
+}
 
 /**
  * Runs `f` with `provider` running the heavy kernels; the previous provider is restored after,

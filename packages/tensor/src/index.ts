@@ -12,8 +12,19 @@ export {
   reference,
   referenceMatmul,
   registerBackend,
+  setDefaultBackend,
   withBackend,
 } from './backend.ts'
+export { auto, dispatchTable, seedDispatch } from './dispatch.ts'
+export { wasm } from './wasm.ts'
+
+import { registerBackend, setDefaultBackend } from './backend.ts'
+import { auto } from './dispatch.ts'
+import { wasmInfo } from './wasm.ts'
+
+registerBackend('wasm', wasmInfo)
+setDefaultBackend(auto)
+
 export { arange, eye, full, oneHot, ones, zeros } from './creation.ts'
 export { allocate, DTYPES, type DType, isFloat, type TypedArray } from './dtype.ts'
 export * from './elementwise.ts'

@@ -1,0 +1,56 @@
+/**
+ * Dispatch by measured speed (DESIGN: Performance shape). The `auto` provider sends each f32
+ * product to the provider measured fastest for its shape class (log₂ of m, k, n, the transpose
+ * flags, batched or not); the first product of a class runs every available provider twice and
+ * keeps the faster. Decisions are cached for the process and can be read and seeded
+ * (`dispatchTable`, `seedDispatch`). f64 and i32 always use the reference kernels, and tests pin
+ * a provider with `withBackend`, since providers round f32 differently.
+ */
+import { performance } from 'node:perf_hooks'
+import { type KernelProvider, type MatmulJob, reference } from './backend.ts'
+import { wasm, wasmInfo } from './wasm.ts'
+
+const candidates = (): KernelProvider[] => (wasmInfo().available ? [wasm, reference] : [reference])
+const decisions = new Map<string, string>()
+
+const shapeClass = (job: MatmulJob): string =>
+  [job.m, job.k, job.n].map((d) => Math.ceil(Math.log2(Math.max(d, 1)))).join('x') +
+  `${job.transposeA ? 'T' : 'N'}${job.transposeB ? 'T' : 'N'}${job.batch > 1 ? 'b' : ''}`
+
+const measure = (provider: KernelProvider, job: MatmulJob): number => {
+  let best = Infinity
+  for (let r = 0; r < 2; r++) {
+    const t0 = performance.now()
+    const s = provider.matmul(job)
+    if (s === undefined) return Infinity
+    s.read()
+    best = Math.min(best, performance.now() - t0)
+  }
+  return best
+}
+
+/** The dispatcher: f32 products go to the fastest measured provider; the rest to the reference. */
+export const auto: KernelProvider = {
+  name: 'auto',
+  matmul: (job) => {
+    if (job.dtype !== 'f32') return reference.matmul(job)
+    const options = candidates()
+    if (options.length === 1) return reference.matmul(job)
+    const key = shapeClass(job)
+    let choice = decisions.get(key)
+    if (choice === undefined) {
+      const times = options.map((p) => measure(p, job))
+      choice = options[times.indexOf(Math.min(...times))].name
+      decisions.set(key, choice)
+    }
+    return (options.find((p) => p.name === choice) ?? reference).matmul(job)
+  },
+}
+
+/** The decisions taken so far: shape class → provider name. */
+export const dispatchTable = (): Record<string, string> => Object.fromEntries(decisions)
+
+/** Seeds (or replaces) decisions, e.g. from a cached calibration. */
+export const seedDispatch = (table: Readonly<Record<string, string>>): void => {
+  for (const [k, v] of Object.entries(table)) decisions.set(k, v)
+}

@@ -1,0 +1,120 @@
+/**
+ * The WebAssembly SIMD kernel provider for f32 (DESIGN: Performance shape). The kernels are
+ * AssemblyScript (`assembly/kernels.ts`) compiled by the package's build step to
+ * `dist/kernels.wasm`; nothing prebuilt is downloaded. Operands are copied into the module's
+ * linear memory laid out row-major (a transposed operand is laid out during that copy), the
+ * kernel runs, and the product is copied out. f64 stays on the reference kernels.
+ */
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { BackendInfo, KernelProvider, MatmulJob } from './backend.ts'
+import type { TypedArray } from './dtype.ts'
+
+// The few WebAssembly JS-API types used here (TypeScript ships them only with the DOM library).
+declare global {
+  namespace WebAssembly {
+    class Module {
+      constructor(bytes: Uint8Array)
+    }
+    class Instance {
+      constructor(module: Module, imports: object)
+      readonly exports: object
+    }
+    class Memory {
+      readonly buffer: ArrayBuffer
+      grow(pages: number): number
+    }
+  }
+}
+
+interface Kernels {
+  readonly memory: WebAssembly.Memory
+  readonly matmul: (a: number, b: number, c: number, m: number, k: number, n: number) => void
+}
+
+const WASM_FILE = fileURLToPath(new URL('../dist/kernels.wasm', import.meta.url))
+/** Operands start above the module's own static data (the first 64 KiB page). */
+const BASE = 65536
+
+let loaded: Kernels | string | undefined
+
+/** The compiled kernels, or the reason they cannot be used here. */
+const kernels = (): Kernels | string => {
+  if (loaded !== undefined) return loaded
+  try {
+    const module = new WebAssembly.Module(readFileSync(WASM_FILE))
+    const instance = new WebAssembly.Instance(module, {
+      env: {
+        abort: () => {
+          throw new Error('wasm kernel aborted')
+        },
+      },
+    })
+    loaded = instance.exports as unknown as Kernels
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException
+    loaded =
+      err.code === 'ENOENT'
+        ? `${WASM_FILE} is not built (run the build: pnpm --filter @recurrent/tensor build)`
+        : `WebAssembly SIMD is not available here: ${err.message}`
+  }
+  return loaded
+}
+
+/** Grows linear memory to hold `bytes` above BASE; returns a fresh f32 view. */
+const reserve = (k: Kernels, bytes: number): Float32Array => {
+  const needed = BASE + bytes
+  const have = k.memory.buffer.byteLength
+  if (needed > have) k.memory.grow(Math.ceil((needed - have) / 65536))
+  return new Float32Array(k.memory.buffer)
+}
+
+/** Copies an `[r, c]` block stored transposed (`[c, r]`) into row-major order at `at`. */
+const putTransposed = (
+  heap: Float32Array,
+  at: number,
+  src: TypedArray,
+  offset: number,
+  r: number,
+  c: number,
+): void => {
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) heap[at + i * c + j] = src[offset + j * r + i]
+}
+
+const matmulWasm = (k: Kernels, job: MatmulJob): Float32Array => {
+  const { batch, m, k: inner, n, transposeA, transposeB } = job
+  const [sa, sb, sc] = [m * inner, inner * n, m * n]
+  const heap = reserve(k, 4 * (sa + sb + sc))
+  const [pa, pb, pc] = [BASE / 4, BASE / 4 + sa, BASE / 4 + sa + sb]
+  const a = job.a.data
+  const b = job.b.data
+  const out = new Float32Array(batch * sc)
+  for (let p = 0; p < batch; p++) {
+    if (transposeA) putTransposed(heap, pa, a, p * sa, m, inner)
+    else heap.set(a.subarray(p * sa, (p + 1) * sa), pa)
+    if (transposeB) putTransposed(heap, pb, b, p * sb, inner, n)
+    else heap.set(b.subarray(p * sb, (p + 1) * sb), pb)
+    k.matmul(4 * pa, 4 * pb, 4 * pc, m, inner, n)
+    out.set(heap.subarray(pc, pc + sc), p * sc)
+  }
+  return out
+}
+
+/** The WebAssembly SIMD provider: f32 products; anything else falls through to the reference. */
+export const wasm: KernelProvider = {
+  name: 'wasm',
+  matmul: (job) => {
+    const k = kernels()
+    if (typeof k === 'string' || job.dtype !== 'f32') return undefined
+    const out = matmulWasm(k, job)
+    return { device: 'cpu', read: () => out }
+  },
+}
+
+/** Whether the wasm provider can run here, and if not, why. */
+export const wasmInfo = (): BackendInfo => {
+  const k = kernels()
+  return typeof k === 'string'
+    ? { name: 'wasm', available: false, reason: k }
+    : { name: 'wasm', available: true, provider: wasm }
+}

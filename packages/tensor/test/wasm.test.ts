@@ -1,0 +1,88 @@
+/**
+ * The WebAssembly SIMD kernels equal the TypeScript reference over a product of flags: shapes
+ * that are not multiples of the 4×8 register tile, 1-wide edges, transposes and batches, at f32
+ * tolerance; gradients computed through them match the reference's.
+ */
+import { fc, test } from '@fast-check/vitest'
+import { describe, expect, it } from 'vitest'
+import { grad } from '../../autograd/src/index.ts'
+import * as T from '../src/index.ts'
+import { assertClose, numRuns, tensorOf } from './kit.ts'
+
+const runs = { numRuns: numRuns(80) }
+/** Dims around the tile edges: 1…3, 4, 5…9, 15…17. */
+const dim = fc.oneof(
+  fc.integer({ min: 1, max: 9 }),
+  fc.integer({ min: 15, max: 17 }),
+  fc.constantFrom(1, 4, 8, 32),
+)
+/** f32 sums of k products of values in [−1, 1] differ by at most ~k·ε between orders. */
+const f32Tolerance = (k: number) => ({ atol: 4 * k * 2 ** -23, rtol: 1e-5 })
+
+const job = fc
+  .tuple(fc.integer({ min: 1, max: 3 }), dim, dim, dim, fc.boolean(), fc.boolean())
+  .chain(([batch, m, k, n, ta, tb]) =>
+    fc.tuple(
+      tensorOf(batch > 1 ? [batch, ...(ta ? [k, m] : [m, k])] : ta ? [k, m] : [m, k], {
+        dtype: 'f32',
+        min: -1,
+        max: 1,
+      }),
+      tensorOf(batch > 1 ? [batch, ...(tb ? [n, k] : [k, n])] : tb ? [n, k] : [k, n], {
+        dtype: 'f32',
+        min: -1,
+        max: 1,
+      }),
+      fc.constant({ transposeA: ta, transposeB: tb, k }),
+    ),
+  )
+
+describe('wasm matmul kernel', () => {
+  it('is built and available here', () => {
+    const info = T.backends().find((b) => b.name === 'wasm')
+    expect(info).toMatchObject({ available: true })
+  })
+  test.prop([job], runs)(
+    'equals the reference kernel (tile edges, transposes, batches)',
+    ([a, b, { k, ...flags }]) => {
+      const fast = T.withBackend(T.wasm, () => T.matmul(a, b, flags))
+      const slow = T.withBackend(T.reference, () => T.matmul(a, b, flags))
+      expect(fast.shape).toEqual(slow.shape)
+      assertClose(fast, slow, f32Tolerance(k))
+    },
+  )
+  test.prop([job], runs)('gradients through it match the reference provider', ([a, b, { k, ...flags }]) => {
+    const loss = (p: T.Tensor[]) => T.sum(T.tanh(T.matmul(p[0], p[1], flags)))
+    const [ga, gb] = T.withBackend(T.wasm, () => grad(loss)([a, b]))
+    const [ra, rb] = T.withBackend(T.reference, () => grad(loss)([a, b]))
+    assertClose(ga, ra, f32Tolerance(Math.max(k, a.shape[a.rank - 1], b.shape[b.rank - 1]) * 4))
+    assertClose(gb, rb, f32Tolerance(Math.max(k, a.shape[a.rank - 1], b.shape[b.rank - 1]) * 4))
+  })
+  it('leaves f64 to the reference kernels', () => {
+    const job = {
+      a: T.ones([2, 2], 'f64'),
+      b: T.ones([2, 2], 'f64'),
+      batch: 1,
+      m: 2,
+      k: 2,
+      n: 2,
+      transposeA: false,
+      transposeB: false,
+      dtype: 'f64' as const,
+    }
+    expect(T.wasm.matmul(job)).toBeUndefined()
+  })
+  it('auto dispatch records a measured decision per shape class and gives the same product', () => {
+    const a = T.uniform(T.key(1), [20, 30], -1, 1)
+    const b = T.uniform(T.key(2), [30, 10], -1, 1)
+    const y = T.withBackend(T.auto, () => T.matmul(a, b))
+    expect(Object.values(T.dispatchTable())).toContain(T.dispatchTable()['5x5x4NN'])
+    assertClose(
+      y,
+      T.withBackend(T.reference, () => T.matmul(a, b)),
+      f32Tolerance(30),
+    )
+    T.seedDispatch({ '5x5x4NN': 'reference' })
+    expect(T.dispatchTable()['5x5x4NN']).toBe('reference')
+  })
+})
