@@ -6,7 +6,7 @@
 import { currentBackend, type MatmulJob, reference } from './backend.ts'
 import { DTypeError, ShapeError, showShape } from './errors.ts'
 import { broadcastShapes, sizeOf } from './shape.ts'
-import { broadcastTo } from './structure.ts'
+import { broadcastTo, reshape } from './structure.ts'
 import { fromStorage, type Storage, type Tensor } from './tensor.ts'
 import { emit, untraced } from './trace.ts'
 
@@ -45,6 +45,12 @@ export const matmul = (a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     throw new ShapeError(
       `matmul ${showShape(a.shape)}${t(transposeA)} × ${showShape(b.shape)}${t(transposeB)}: inner dimensions ${k} ≠ ${k2}`,
     )
+  }
+  // A stack of rows times one matrix ([..., m, k] · [k, n]) is one product of [(…·m), k] · [k, n]:
+  // fold the batch into the rows (the hoisted input projection of a recurrent layer).
+  if (b.rank === 2 && a.rank > 2 && !transposeA) {
+    const rows = reshape(a, [-1, ac])
+    return reshape(matmul(rows, b, options), [...a.shape.slice(0, -1), n])
   }
   const batchShape = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2))
   // Broadcast batch axes are materialised outside the trace: the primitive's rule sums them back.

@@ -60,7 +60,35 @@ const requireNumeric = (op: string, x: Tensor): void => {
  */
 export const sum = (x: Tensor, options: ReduceOptions = {}): Tensor => {
   requireNumeric('sum', x)
-  const { data, outer, n, axes, outShape } = blocks('sum', x, options)
+  const axes = normalizeAxes('sum', options.axis, x.rank)
+  const attrs = { axes, keepDims: !!options.keepDims }
+  // Contiguous reduced axes (e.g. the batch axis of a bias gradient): reduce the [outer, n, inner]
+  // view in place, rows added as whole, without laying the tensor out again.
+  if (
+    axes.length > 0 &&
+    axes[axes.length - 1] - axes[0] === axes.length - 1 &&
+    axes[axes.length - 1] < x.rank - 1
+  ) {
+    const outer = sizeOf(x.shape.slice(0, axes[0]))
+    const n = sizeOf(axes.map((a) => x.shape[a]))
+    const inner = sizeOf(x.shape.slice(axes[axes.length - 1] + 1))
+    const outShape = options.keepDims
+      ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+      : x.shape.filter((_, i) => !axes.includes(i))
+    const data = x.data
+    const acc = new Float64Array(outer * inner)
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < n; j++) {
+        const from = (o * n + j) * inner
+        const to = o * inner
+        for (let i = 0; i < inner; i++) acc[to + i] += data[from + i]
+      }
+    }
+    const out = allocate(x.dtype, outer * inner)
+    out.set(acc)
+    return emit('sum', [x], attrs, fromData(out, outShape, x.dtype))
+  }
+  const { data, outer, n, outShape } = blocks('sum', x, options)
   const out = allocate(x.dtype, outer)
   for (let o = 0; o < outer; o++) {
     let s = 0
@@ -68,7 +96,7 @@ export const sum = (x: Tensor, options: ReduceOptions = {}): Tensor => {
     for (let j = 0; j < n; j++) s += data[base + j]
     out[o] = s
   }
-  return emit('sum', [x], { axes, keepDims: !!options.keepDims }, fromData(out, outShape, x.dtype))
+  return emit('sum', [x], attrs, fromData(out, outShape, x.dtype))
 }
 
 /**

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { BackendInfo, KernelProvider, MatmulJob } from './backend.ts'
-import type { TypedArray } from './dtype.ts'
+import type { Tensor } from './tensor.ts'
 
 // The few WebAssembly JS-API types used here (TypeScript ships them only with the DOM library).
 declare global {
@@ -69,16 +69,23 @@ const reserve = (k: Kernels, bytes: number): Float32Array => {
   return new Float32Array(k.memory.buffer)
 }
 
-/** Copies an `[r, c]` block stored transposed (`[c, r]`) into row-major order at `at`. */
-const putTransposed = (
-  heap: Float32Array,
-  at: number,
-  src: TypedArray,
-  offset: number,
-  r: number,
-  c: number,
-): void => {
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) heap[at + i * c + j] = src[offset + j * r + i]
+/**
+ * Row-major `op(t)` for every batch entry, where `t` stores `[batch, c, r]` and op transposes.
+ * Cached per tensor: tensors never change, and a weight such as W_hh is transposed once for a
+ * whole sequence instead of once per time step.
+ */
+const transposedCache = new WeakMap<Tensor, Float32Array>()
+const transposed = (t: Tensor, batch: number, r: number, c: number): Float32Array => {
+  const hit = transposedCache.get(t)
+  if (hit) return hit
+  const src = t.data
+  const out = new Float32Array(batch * r * c)
+  for (let p = 0; p < batch; p++) {
+    const o = p * r * c
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[o + i * c + j] = src[o + j * r + i]
+  }
+  transposedCache.set(t, out)
+  return out
 }
 
 const matmulWasm = (k: Kernels, job: MatmulJob): Float32Array => {
@@ -86,14 +93,12 @@ const matmulWasm = (k: Kernels, job: MatmulJob): Float32Array => {
   const [sa, sb, sc] = [m * inner, inner * n, m * n]
   const heap = reserve(k, 4 * (sa + sb + sc))
   const [pa, pb, pc] = [BASE / 4, BASE / 4 + sa, BASE / 4 + sa + sb]
-  const a = job.a.data
-  const b = job.b.data
+  const a = transposeA ? transposed(job.a, batch, m, inner) : job.a.data
+  const b = transposeB ? transposed(job.b, batch, inner, n) : job.b.data
   const out = new Float32Array(batch * sc)
   for (let p = 0; p < batch; p++) {
-    if (transposeA) putTransposed(heap, pa, a, p * sa, m, inner)
-    else heap.set(a.subarray(p * sa, (p + 1) * sa), pa)
-    if (transposeB) putTransposed(heap, pb, b, p * sb, inner, n)
-    else heap.set(b.subarray(p * sb, (p + 1) * sb), pb)
+    heap.set(a.subarray(p * sa, (p + 1) * sa), pa)
+    heap.set(b.subarray(p * sb, (p + 1) * sb), pb)
     k.matmul(4 * pa, 4 * pb, 4 * pc, m, inner, n)
     out.set(heap.subarray(pc, pc + sc), p * sc)
   }
