@@ -32,6 +32,11 @@ export interface Cell<P extends Tree = any, S extends Tree = any> {
   inputSize(params: P): number
   inputProjection?(params: P, xs: Tensor): Tensor
   stepProjected?(params: P, state: S, projected: Tensor): [S, Tensor]
+  /**
+   * Optional: the whole recurrence over projected inputs `[T, B, G·H]` at once, with per-sequence
+   * lengths (padded steps keep the state and output 0). Must equal folding `stepProjected`.
+   */
+  scanProjected?(params: P, state: S, projected: Tensor, lengths: readonly number[]): [S, Tensor]
 }
 
 /** Activation functions a cell can be built with (Lecture §3.2 uses linear `g` and `h`). */

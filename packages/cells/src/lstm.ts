@@ -21,6 +21,7 @@ import * as T from '@recurrent/tensor'
 import { type Activation, activate, affine, type Cell, checkSizes, expectInput, expectShape } from './cell.ts'
 import { forgetBias as setForgetBias, uniformRecurrent } from './init.ts'
 import { lstmGates } from './lstm-fused.ts'
+import { lstmSequence } from './lstm-sequence.ts'
 
 export interface LstmOptions {
   /** `'none'` (default, PyTorch's nn.LSTM), `'lecture'` (§3.4) or `'diagonal'` (Gers & Schmidhuber). */
@@ -137,5 +138,25 @@ export const lstm = (options: LstmOptions = {}): Cell<LstmParams, LstmState> => 
     inputSize: (p) => p.W_ih.shape[1],
     inputProjection: (p, xs) => affine(xs, p.W_ih, p.b_ih),
     stepProjected: fusable ? fused : update,
+    ...(fusable
+      ? {
+          scanProjected: (
+            p: LstmParams,
+            { h, c }: LstmState,
+            xp: Tensor,
+            lengths: readonly number[],
+          ): [LstmState, Tensor] => {
+            const peep = p.w_ci && p.w_cf && p.w_co ? { w_ci: p.w_ci, w_cf: p.w_cf, w_co: p.w_co } : null
+            const r = lstmSequence(
+              xp,
+              { W_hh: p.W_hh, b_hh: p.b_hh, W_ch: p.W_ch ?? null, peep },
+              h,
+              c,
+              lengths,
+            )
+            return [{ h: r.h, c: r.c }, r.output]
+          },
+        }
+      : {}),
   }
 }

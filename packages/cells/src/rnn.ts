@@ -96,7 +96,17 @@ export const rnn = <P extends Tree, S extends Tree>(
       const ls = o.lengths === undefined ? undefined : readLengths(cell.name, o.lengths, steps, batch)
       const masks = stepMasks(ls, steps)
       const state0 = o.state0 ?? cell.initialState(p, batch)
-      // Fast path: the input half of every step in one product, hoisted out of the time loop.
+      // Fast path: the input half of every step in one product, hoisted out of the time loop;
+      // and, where the cell has one, the whole recurrence as one op with its own backward pass.
+      if (fast && cell.scanProjected) {
+        const [state, output] = cell.scanProjected(
+          p,
+          state0,
+          cell.inputProjection!(p, xs),
+          ls ?? Array(batch).fill(steps),
+        )
+        return { output, state }
+      }
       const inputs = fast ? T.unstack(cell.inputProjection!(p, xs)) : T.unstack(xs)
       const step = fast ? cell.stepProjected!.bind(cell) : cell.step.bind(cell)
       let t = 0

@@ -1,0 +1,215 @@
+/**
+ * A whole LSTM layer over a sequence as one op with a hand-written backward pass (the fast path
+ * of `rnn(lstm())`, DESIGN: Performance shape). The input projection is already hoisted (one
+ * `[T·B, I] × [I, 4H]` product outside); per step the forward pass does one `h·W_hhᵀ` product and
+ * the fused gate arithmetic of `lstm-fused.ts`. The backward pass runs the steps in reverse with
+ * one `∂z·W_hh` product per step, and accumulates the recurrent weight gradient with one product
+ * over all steps, `∂W_hh = Σ_t ∂z_tᵀ·h_{t−1} = ∂Zᵀ·H_prev` (and `∂W_ch = ∂Zᵀ·C_prev`).
+ * Sequences shorter than T keep their state at padded steps and output 0 there, as `rnn` does.
+ * `cellLaws` checks it against the readable per-step definition and central differences.
+ */
+import { customVjp } from '@recurrent/autograd'
+import type { Tensor } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
+import type { Peepholes } from './lstm-fused.ts'
+
+export interface LstmSequenceWeights {
+  readonly W_hh: Tensor
+  readonly b_hh: Tensor
+  readonly W_ch: Tensor | null
+  readonly peep: Peepholes | null
+}
+
+const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)))
+
+interface Saved {
+  readonly xp: Tensor
+  readonly w: LstmSequenceWeights
+  readonly lengths: readonly number[]
+  readonly hPrev: Float64Array // [T, B, H]: h_{t−1}
+  readonly cPrev: Float64Array // [T, B, H]: c_{t−1}
+  readonly cNext: Float64Array // [T, B, H]: c_t
+  readonly gates: Float64Array // [T, B, 5, H]: i, f, g, o, tanh(c_t)
+}
+
+type Out = { output: Tensor; h: Tensor; c: Tensor }
+
+const run = (
+  xp: Tensor,
+  w: LstmSequenceWeights,
+  h0: Tensor,
+  c0: Tensor,
+  lengths: readonly number[],
+  save: boolean,
+): [Out, Saved | null] => {
+  const [steps, B, G] = xp.shape
+  const H = G / 4
+  const dt = xp.dtype
+  const xd = xp.data
+  const bh = w.b_hh.data
+  const [wi, wf, wo] = w.peep ? [w.peep.w_ci.data, w.peep.w_cf.data, w.peep.w_co.data] : [null, null, null]
+  let h = Float64Array.from(h0.data)
+  let c = Float64Array.from(c0.data)
+  const out = T.allocate(dt, steps * B * H)
+  const n = steps * B * H
+  const saved = save
+    ? {
+        hPrev: new Float64Array(n),
+        cPrev: new Float64Array(n),
+        cNext: new Float64Array(n),
+        gates: new Float64Array(5 * n),
+      }
+    : null
+  for (let t = 0; t < steps; t++) {
+    const hT = T.cast(T.tensor(h, { shape: [B, H], dtype: 'f64' }), dt)
+    const rec = T.matmul(hT, w.W_hh, { transposeB: true }).data
+    const peepRec = w.W_ch
+      ? T.matmul(T.cast(T.tensor(c, { shape: [B, H], dtype: 'f64' }), dt), w.W_ch, { transposeB: true }).data
+      : null
+    const hNext = h.slice()
+    const cNextStep = c.slice()
+    for (let b = 0; b < B; b++) {
+      if (t >= lengths[b]) continue
+      const zr = (t * B + b) * G
+      const rr = b * G
+      for (let j = 0; j < H; j++) {
+        const e = b * H + j
+        const zi = xd[zr + j] + rec[rr + j] + bh[j] + (peepRec ? peepRec[rr + j] : 0)
+        const zf = xd[zr + H + j] + rec[rr + H + j] + bh[H + j] + (peepRec ? peepRec[rr + H + j] : 0)
+        const zg =
+          xd[zr + 2 * H + j] + rec[rr + 2 * H + j] + bh[2 * H + j] + (peepRec ? peepRec[rr + 2 * H + j] : 0)
+        const zo =
+          xd[zr + 3 * H + j] + rec[rr + 3 * H + j] + bh[3 * H + j] + (peepRec ? peepRec[rr + 3 * H + j] : 0)
+        const cp = c[e]
+        const i = sigmoid(zi + (wi ? wi[j] * cp : 0))
+        const f = sigmoid(zf + (wf ? wf[j] * cp : 0))
+        const g = Math.tanh(zg)
+        const cn = g * i + cp * f
+        const o = sigmoid(zo + (wo ? wo[j] * cn : 0))
+        const th = Math.tanh(cn)
+        hNext[e] = th * o
+        cNextStep[e] = cn
+        out[(t * B + b) * H + j] = th * o
+        if (saved) {
+          const s = (t * B + b) * 5 * H + j
+          saved.gates[s] = i
+          saved.gates[s + H] = f
+          saved.gates[s + 2 * H] = g
+          saved.gates[s + 3 * H] = o
+          saved.gates[s + 4 * H] = th
+        }
+      }
+    }
+    if (saved) {
+      saved.hPrev.set(h, t * B * H)
+      saved.cPrev.set(c, t * B * H)
+      saved.cNext.set(cNextStep, t * B * H)
+    }
+    h = hNext
+    c = cNextStep
+  }
+  const result = {
+    output: T.fromData(out, [steps, B, H], dt),
+    h: T.cast(T.tensor(h, { shape: [B, H], dtype: 'f64' }), dt),
+    c: T.cast(T.tensor(c, { shape: [B, H], dtype: 'f64' }), dt),
+  }
+  return [result, saved ? { xp, w, lengths, ...saved } : null]
+}
+
+const backward = (r: Saved, ct: Out): [Tensor, LstmSequenceWeights, Tensor, Tensor] => {
+  const [steps, B, G] = r.xp.shape
+  const H = G / 4
+  const dt = r.xp.dtype
+  const dy = ct.output.data
+  const { gates, cPrev, cNext, w } = r
+  const [wi, wf, wo] = w.peep ? [w.peep.w_ci.data, w.peep.w_cf.data, w.peep.w_co.data] : [null, null, null]
+  const dpeep = w.peep ? [new Float64Array(H), new Float64Array(H), new Float64Array(H)] : null
+  let dh = Float64Array.from(ct.h.data)
+  let dc = Float64Array.from(ct.c.data)
+  const dZ = new Float64Array(steps * B * G)
+  for (let t = steps - 1; t >= 0; t--) {
+    const dcPrev = dc.slice()
+    for (let b = 0; b < B; b++) {
+      if (t >= r.lengths[b]) continue
+      for (let j = 0; j < H; j++) {
+        const e = b * H + j
+        const x = (t * B + b) * H + j
+        const s = (t * B + b) * 5 * H + j
+        const i = gates[s]
+        const f = gates[s + H]
+        const g = gates[s + 2 * H]
+        const o = gates[s + 3 * H]
+        const th = gates[s + 4 * H]
+        const cp = cPrev[x]
+        const dhe = dh[e] + dy[x]
+        const dzo = dhe * th * o * (1 - o)
+        const dcn = dc[e] + dhe * o * (1 - th * th) + (wo ? dzo * wo[j] : 0)
+        const dzi = dcn * g * i * (1 - i)
+        const dzf = dcn * cp * f * (1 - f)
+        const zr = (t * B + b) * G
+        dZ[zr + j] = dzi
+        dZ[zr + H + j] = dzf
+        dZ[zr + 2 * H + j] = dcn * i * (1 - g * g)
+        dZ[zr + 3 * H + j] = dzo
+        dcPrev[e] = dcn * f + (wi ? dzi * wi[j] : 0) + (wf ? dzf * wf[j] : 0)
+        if (dpeep) {
+          dpeep[0][j] += dzi * cp
+          dpeep[1][j] += dzf * cp
+          dpeep[2][j] += dzo * cNext[x]
+        }
+      }
+    }
+    // The recurrent products: ∂h_{t−1} = ∂z_t·W_hh (and ∂c_{t−1} += ∂z_t·W_ch) for active rows.
+    const dzT = T.cast(T.tensor(dZ.subarray(t * B * G, (t + 1) * B * G), { shape: [B, G], dtype: 'f64' }), dt)
+    const dhRec = T.matmul(dzT, w.W_hh).data
+    const dcRec = w.W_ch ? T.matmul(dzT, w.W_ch).data : null
+    const dhPrev = dh.slice()
+    for (let b = 0; b < B; b++) {
+      if (t >= r.lengths[b]) continue
+      for (let j = 0; j < H; j++) {
+        const e = b * H + j
+        dhPrev[e] = dhRec[e]
+        if (dcRec) dcPrev[e] += dcRec[e]
+      }
+    }
+    dh = dhPrev
+    dc = dcPrev
+  }
+  // Weight gradients: one product over all steps.
+  const DZ = T.cast(T.tensor(dZ, { shape: [steps * B, G], dtype: 'f64' }), dt)
+  const asRows = (a: Float64Array) => T.cast(T.tensor(a, { shape: [steps * B, H], dtype: 'f64' }), dt)
+  const tensorOf = (a: Float64Array) => T.cast(T.tensor(a, { dtype: 'f64' }), dt)
+  const grads: LstmSequenceWeights = {
+    W_hh: T.matmul(DZ, asRows(r.hPrev), { transposeA: true }),
+    b_hh: T.sum(DZ, { axis: 0 }),
+    W_ch: w.W_ch ? T.matmul(DZ, asRows(r.cPrev), { transposeA: true }) : null,
+    peep: dpeep ? { w_ci: tensorOf(dpeep[0]), w_cf: tensorOf(dpeep[1]), w_co: tensorOf(dpeep[2]) } : null,
+  }
+  return [
+    T.reshape(DZ, [steps, B, G]),
+    grads,
+    T.cast(T.tensor(dh, { shape: [B, H], dtype: 'f64' }), dt),
+    T.cast(T.tensor(dc, { shape: [B, H], dtype: 'f64' }), dt),
+  ]
+}
+
+/**
+ * Runs the LSTM recurrence over pre-projected inputs `xp = x·W_ihᵀ + b_ih` (`[T, B, 4H]`) from
+ * `(h0, c0)`; returns every output `[T, B, H]` and the final `{ h, c }`. `lengths` gives each
+ * sequence's valid steps.
+ */
+export const lstmSequence = (
+  xp: Tensor,
+  weights: LstmSequenceWeights,
+  h0: Tensor,
+  c0: Tensor,
+  lengths: readonly number[],
+): Out =>
+  customVjp(
+    (x: Tensor, w: LstmSequenceWeights, h: Tensor, c: Tensor) => run(x, w, h, c, lengths, false)[0],
+    (x: Tensor, w: LstmSequenceWeights, h: Tensor, c: Tensor) => {
+      const [out, saved] = run(x, w, h, c, lengths, true)
+      return [out, saved as Saved]
+    },
+    (saved: Saved, ct: Out) => backward(saved, ct),
+  )(xp, weights, h0, c0)
