@@ -88,17 +88,26 @@ const transposed = (t: Tensor, batch: number, r: number, c: number): Float32Arra
   return out
 }
 
+/**
+ * The B operand stays resident at the bottom of the heap: a recurrent layer multiplies by the
+ * same weight at every step, so it is copied in once per run of steps, not once per step.
+ */
+let resident: { tensor: Tensor; transposed: boolean; batch: number; size: number } | undefined
+
 const matmulWasm = (k: Kernels, job: MatmulJob): Float32Array => {
   const { batch, m, k: inner, n, transposeA, transposeB } = job
   const [sa, sb, sc] = [m * inner, inner * n, m * n]
   const heap = reserve(k, 4 * (sa + sb + sc))
-  const [pa, pb, pc] = [BASE / 4, BASE / 4 + sa, BASE / 4 + sa + sb]
+  const [pb, pa, pc] = [BASE / 4, BASE / 4 + sb, BASE / 4 + sb + sa]
   const a = transposeA ? transposed(job.a, batch, m, inner) : job.a.data
   const b = transposeB ? transposed(job.b, batch, inner, n) : job.b.data
   const out = new Float32Array(batch * sc)
   for (let p = 0; p < batch; p++) {
+    const same =
+      batch === 1 && resident?.tensor === job.b && resident.transposed === transposeB && resident.size === sb
+    if (!same) heap.set(b.subarray(p * sb, (p + 1) * sb), pb)
+    resident = batch === 1 ? { tensor: job.b, transposed: transposeB, batch, size: sb } : undefined
     heap.set(a.subarray(p * sa, (p + 1) * sa), pa)
-    heap.set(b.subarray(p * sb, (p + 1) * sb), pb)
     k.matmul(4 * pa, 4 * pb, 4 * pc, m, inner, n)
     out.set(heap.subarray(pc, pc + sc), p * sc)
   }
