@@ -16,8 +16,8 @@ interface Node {
   readonly inputs: readonly Tensor[]
   readonly outputs: readonly Tensor[]
   readonly attrs: Attrs
-  readonly inSlots: Int32Array
-  readonly outSlots: Int32Array
+  readonly inSlots: number[]
+  readonly outSlots: number[]
 }
 
 export class Tape implements Tracer {
@@ -39,17 +39,17 @@ export class Tape implements Tracer {
   record(primitive: string, inputs: readonly Tensor[], attrs: Attrs, outputs: readonly Tensor[]): void {
     if (NON_DIFFERENTIABLE.has(primitive)) return
     let tracked = false
-    const inSlots = new Int32Array(inputs.length)
+    const inSlots: number[] = new Array(inputs.length)
     for (let i = 0; i < inputs.length; i++) {
       const s = this.#slots.get(inputs[i])
       inSlots[i] = s ?? -1
       if (s !== undefined) tracked = true
     }
     if (!tracked) return
-    const outSlots = new Int32Array(outputs.length).fill(-1)
+    const outSlots: number[] = new Array(outputs.length)
     for (let i = 0; i < outputs.length; i++) {
       const o = outputs[i]
-      if (T.isFloat(o.dtype) && !inputs.includes(o)) outSlots[i] = this.watch(o)
+      outSlots[i] = T.isFloat(o.dtype) && !inputs.includes(o) ? this.watch(o) : -1
     }
     this.#nodes.push({ primitive, inputs, outputs, attrs, inSlots, outSlots })
   }
@@ -60,7 +60,7 @@ export class Tape implements Tracer {
     for (let n = this.#nodes.length - 1; n >= 0; n--) {
       const node = this.#nodes[n]
       let any = false
-      const gs = Array.from(node.outSlots, (s, i) => {
+      const gs = node.outSlots.map((s, i) => {
         const g = s >= 0 ? cts.get(s) : undefined
         if (g !== undefined) any = true
         return g ?? T.zeros(node.outputs[i].shape, node.outputs[i].dtype)

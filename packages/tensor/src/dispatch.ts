@@ -10,12 +10,14 @@ import { performance } from 'node:perf_hooks'
 import { type KernelProvider, type MatmulJob, reference } from './backend.ts'
 import { wasm, wasmInfo } from './wasm.ts'
 
-const candidates = (): KernelProvider[] => (wasmInfo().available ? [wasm, reference] : [reference])
-const decisions = new Map<string, string>()
+let available: KernelProvider[] | undefined
+const candidates = (): KernelProvider[] =>
+  (available ??= wasmInfo().available ? [wasm, reference] : [reference])
+const decisions = new Map<string, KernelProvider>()
 
+const log2 = (d: number): number => 32 - Math.clz32(Math.max(d, 1) - 1)
 const shapeClass = (job: MatmulJob): string =>
-  [job.m, job.k, job.n].map((d) => Math.ceil(Math.log2(Math.max(d, 1)))).join('x') +
-  `${job.transposeA ? 'T' : 'N'}${job.transposeB ? 'T' : 'N'}${job.batch > 1 ? 'b' : ''}`
+  `${log2(job.m)}x${log2(job.k)}x${log2(job.n)}${job.transposeA ? 'T' : 'N'}${job.transposeB ? 'T' : 'N'}${job.batch > 1 ? 'b' : ''}`
 
 const measure = (provider: KernelProvider, job: MatmulJob): number => {
   let best = Infinity
@@ -40,17 +42,21 @@ export const auto: KernelProvider = {
     let choice = decisions.get(key)
     if (choice === undefined) {
       const times = options.map((p) => measure(p, job))
-      choice = options[times.indexOf(Math.min(...times))].name
+      choice = options[times.indexOf(Math.min(...times))]
       decisions.set(key, choice)
     }
-    return (options.find((p) => p.name === choice) ?? reference).matmul(job)
+    return choice.matmul(job) ?? reference.matmul(job)
   },
 }
 
 /** The decisions taken so far: shape class → provider name. */
-export const dispatchTable = (): Record<string, string> => Object.fromEntries(decisions)
+export const dispatchTable = (): Record<string, string> =>
+  Object.fromEntries([...decisions].map(([k, p]) => [k, p.name]))
 
 /** Seeds (or replaces) decisions, e.g. from a cached calibration. */
 export const seedDispatch = (table: Readonly<Record<string, string>>): void => {
-  for (const [k, v] of Object.entries(table)) decisions.set(k, v)
+  for (const [k, v] of Object.entries(table)) {
+    const provider = candidates().find((p) => p.name === v)
+    if (provider) decisions.set(k, provider)
+  }
 }

@@ -52,12 +52,14 @@ export const matmul = (a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     const rows = reshape(a, [-1, ac])
     return reshape(matmul(rows, b, options), [...a.shape.slice(0, -1), n])
   }
-  const batchShape = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2))
+  const batchA = a.shape.slice(0, -2)
+  const batchB = b.shape.slice(0, -2)
+  const sameBatch = batchA.length === batchB.length && batchA.every((d, i) => d === batchB[i])
+  const batchShape = sameBatch ? batchA : broadcastShapes('matmul', batchA, batchB)
   // Broadcast batch axes are materialised outside the trace: the primitive's rule sums them back.
-  const [fa, fb] = untraced(() => [
-    broadcastTo(a, [...batchShape, ar, ac]),
-    broadcastTo(b, [...batchShape, br, bc]),
-  ])
+  const [fa, fb] = sameBatch
+    ? [a, b]
+    : untraced(() => [broadcastTo(a, [...batchShape, ar, ac]), broadcastTo(b, [...batchShape, br, bc])])
   const job = { a: fa, b: fb, batch: sizeOf(batchShape), m, k, n, transposeA, transposeB, dtype: a.dtype }
   const storage = currentBackend().matmul(job) ?? referenceFallback(job)
   return emit(

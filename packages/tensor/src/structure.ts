@@ -31,7 +31,8 @@ export const reshape = (x: Tensor, shape: Shape): Tensor => {
   return emit('reshape', [x], { shape: target }, fromStorage(x.storage, target, x.dtype))
 }
 
-const inferShape = (x: Tensor, shape: Shape): number[] => {
+const inferShape = (x: Tensor, shape: Shape): Shape => {
+  if (shape.every((d) => Number.isInteger(d) && d >= 0) && sizeOf(shape) === x.size) return shape
   const unknown = shape.filter((d) => d === -1).length
   if (unknown > 1 || shape.some((d) => !Number.isInteger(d) || d < -1)) {
     throw new ArgumentError(`reshape: invalid target shape ${showShape(shape)}`)

@@ -62,11 +62,14 @@ const kernels = (): Kernels | string => {
 }
 
 /** Grows linear memory to hold `bytes` above BASE; returns a fresh f32 view. */
+let view: Float32Array | undefined
 const reserve = (k: Kernels, bytes: number): Float32Array => {
   const needed = BASE + bytes
   const have = k.memory.buffer.byteLength
   if (needed > have) k.memory.grow(Math.ceil((needed - have) / 65536))
-  return new Float32Array(k.memory.buffer)
+  // Growing detaches the old buffer: take a new view only then.
+  if (view === undefined || view.buffer !== k.memory.buffer) view = new Float32Array(k.memory.buffer)
+  return view
 }
 
 /**
