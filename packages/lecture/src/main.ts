@@ -7,6 +7,8 @@ import * as T from '@recurrent/tensor'
 import * as E from 'fp-ts/lib/Either.js'
 import { runAllOnes, SECTION_2_2_INPUTS } from './all-ones.ts'
 import { type Args, decodeArgs, SECTIONS } from './args.ts'
+import { explodingGradient, MEMORY_WEIGHTS } from './exploding-gradients.ts'
+import { LSTM_TOY_INPUTS, runLstmToy } from './lstm-toy.ts'
 
 const USAGE = `usage: recurrent lecture [--section ${SECTIONS.join('|')}] [--out DIR]
 
@@ -26,8 +28,32 @@ const section2_2 = (print: (line: string) => void): void => {
   }
 }
 
+/** Lecture §3.2: the LSTM toy, memory and output at every step. */
+const section3_2 = (print: (line: string) => void): void => {
+  print('§3.2 LSTM toy (hand-set weights; add x1 when x2 = 1, reset when x2 = −1, output when x3 = 1)')
+  for (const [name, rows] of Object.entries(LSTM_TOY_INPUTS)) {
+    const { memory, output } = runLstmToy(rows)
+    const show = (v: number[]) => v.map((x) => (Math.abs(x) < 5e-3 ? '0' : x.toFixed(2))).join(' ')
+    print(`  ${name.padEnd(12)} memory ${show(memory)}`)
+    print(`  ${''.padEnd(12)} output ${show(output)}`)
+  }
+}
+
+/** Lecture §4.4: y¹⁰⁰⁰ = w⁹⁹⁹ and its gradient, by BPTT through 1000 steps. */
+const section4_4 = (print: (line: string) => void): void => {
+  print('§4.4 1000-step linear RNN, input 1 then 0: y¹⁰⁰⁰ = w⁹⁹⁹ and ∂y/∂w by BPTT')
+  for (const w of MEMORY_WEIGHTS) {
+    const { y, dydw } = explodingGradient(w)
+    print(
+      `  w = ${String(w).padEnd(5)} y = ${(y === 0 ? '0' : y.toPrecision(7)).padStart(13)}   ∂y/∂w = ${dydw === 0 ? '0' : dydw.toPrecision(4)}`,
+    )
+  }
+}
+
 const SECTION_RUNNERS: Record<(typeof SECTIONS)[number], (print: (line: string) => void) => void> = {
   '2.2': section2_2,
+  '3.2': section3_2,
+  '4.4': section4_4,
 }
 
 /** Runs the command; returns the process exit code (0 ok, 2 bad usage). */

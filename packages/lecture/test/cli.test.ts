@@ -16,6 +16,10 @@ describe('recurrent command line', () => {
   })
   it('decodes arguments into Either, naming the bad argument and value', () => {
     expect(decodeArgs(['lecture'])).toMatchObject({ _tag: 'Right', right: { command: 'lecture' } })
+    expect(decodeArgs(['lecture', '--section', '4.4'])).toMatchObject({
+      _tag: 'Right',
+      right: { section: '4.4' },
+    })
     expect(decodeArgs(['lecture', '--section', '7'])).toMatchObject({
       _tag: 'Left',
       left: { message: '--section: "7" is not one of the accepted values' },
@@ -29,6 +33,13 @@ describe('recurrent command line', () => {
       _tag: 'Left',
       left: { message: 'unexpected argument "extra"' },
     })
+  })
+  it('recurrent lecture runs every section in order', async () => {
+    const { code, text } = await capture(['lecture'])
+    expect(code).toBe(0)
+    expect(text.indexOf('§2.2')).toBeLessThan(text.indexOf('§3.2'))
+    expect(text).toContain('output 0 0 0 7.00 0')
+    expect(text).toContain('y =      20751.64')
   })
   it('exits with 2 on bad usage and 0 on help', async () => {
     expect((await capture(['lecture', '--section', 'x'])).code).toBe(2)
