@@ -1,0 +1,68 @@
+/**
+ * Timing for the peers benchmark: the median of several samples, each sample running the work
+ * enough times to last at least `minSeconds` (as packages/bench/src/measure.ts), with a time
+ * budget so that slow peers get fewer samples instead of stretching the run.
+ */
+import { performance } from 'node:perf_hooks'
+
+export interface Timing {
+  /** Median seconds per call. */
+  readonly seconds: number
+  /** Samples taken (fewer than asked when the budget ran out). */
+  readonly samples: number
+  /** Calls per sample. */
+  readonly reps: number
+}
+
+export interface TimingOptions {
+  /** Samples wanted (default 5). */
+  readonly samples?: number
+  /** Shortest sample, in seconds (default 0.05). */
+  readonly minSeconds?: number
+  /** Seconds the samples may take in all, after calibration (default 6); at least one is taken. */
+  readonly budget?: number
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2
+}
+
+/** Times `f`, which may return a promise (awaited before the clock reads). */
+export const timeIt = async (
+  f: () => unknown,
+  { samples = 5, minSeconds = 0.05, budget = 6 }: TimingOptions = {},
+): Promise<Timing> => {
+  const run = async (reps: number): Promise<number> => {
+    const t0 = performance.now()
+    for (let i = 0; i < reps; i++) {
+      const r = f()
+      if (r instanceof Promise) await r
+    }
+    return (performance.now() - t0) / 1000
+  }
+  // One warm-up call (JIT, first-use compilation, dispatch calibration), then calibrate the reps.
+  await run(1)
+  let first = await run(1)
+  let reps = 1
+  while (first < minSeconds) {
+    reps = Math.ceil(reps * Math.max(2, (minSeconds / Math.max(first, 1e-6)) * 1.2))
+    first = await run(reps)
+  }
+  const wanted = Math.max(1, Math.min(samples, Math.floor(budget / first)))
+  const times: number[] = []
+  for (let s = 0; s < wanted; s++) times.push((await run(reps)) / reps)
+  return { seconds: median(times), samples: wanted, reps }
+}
+
+/** Prints rows as a right-aligned table under a title. */
+export const table = (title: string, header: string[], rows: (string | number)[][]): void => {
+  console.log(`\n${title}`)
+  const cells = [header, ...rows.map((r) => r.map(String))]
+  const widths = header.map((_, j) => Math.max(...cells.map((r) => (r[j] ?? '').length)))
+  for (const r of cells) console.log(r.map((c, j) => (c ?? '').padStart(widths[j])).join('  '))
+}
+
+export const ratio = (x: number, y: number): string =>
+  Number.isFinite(x) && Number.isFinite(y) && y > 0 ? `${(x / y).toFixed(2)}×` : 'n/a'
