@@ -29,7 +29,7 @@ declare global {
 
 interface Kernels {
   readonly memory: WebAssembly.Memory
-  readonly matmul: (a: number, b: number, c: number, m: number, k: number, n: number) => void
+  readonly matmul: (a: number, b: number, c: number, m: number, k: number, n: number, scratch: number) => void
 }
 
 const WASM_FILE = fileURLToPath(new URL('../dist/kernels.wasm', import.meta.url))
@@ -100,8 +100,9 @@ let resident: { tensor: Tensor; transposed: boolean; batch: number; size: number
 const matmulWasm = (k: Kernels, job: MatmulJob): Float32Array => {
   const { batch, m, k: inner, n, transposeA, transposeB } = job
   const [sa, sb, sc] = [m * inner, inner * n, m * n]
-  const heap = reserve(k, 4 * (sa + sb + sc))
+  const heap = reserve(k, 4 * (sa + sb + sc + 8 * inner))
   const [pb, pa, pc] = [BASE / 4, BASE / 4 + sb, BASE / 4 + sb + sa]
+  const scratch = pc + sc
   const a = transposeA ? transposed(job.a, batch, m, inner) : job.a.data
   const b = transposeB ? transposed(job.b, batch, inner, n) : job.b.data
   const out = new Float32Array(batch * sc)
@@ -111,7 +112,7 @@ const matmulWasm = (k: Kernels, job: MatmulJob): Float32Array => {
     if (!same) heap.set(b.subarray(p * sb, (p + 1) * sb), pb)
     resident = batch === 1 ? { tensor: job.b, transposed: transposeB, batch, size: sb } : undefined
     heap.set(a.subarray(p * sa, (p + 1) * sa), pa)
-    k.matmul(4 * pa, 4 * pb, 4 * pc, m, inner, n)
+    k.matmul(4 * pa, 4 * pb, 4 * pc, m, inner, n, 4 * scratch)
     out.set(heap.subarray(pc, pc + sc), p * sc)
   }
   return out
