@@ -34,6 +34,61 @@ interface Saved {
 
 type Out = { output: Tensor; h: Tensor; c: Tensor }
 
+/**
+ * The per-step recurrent products: `x·Wᵀ` (W `[G, H]`, x `[B, H]` → `[B, G]`) or `x·W`
+ * (x `[B, G]` → `[B, H]`). A lecture-size product is a few thousand multiply-adds: a plain loop
+ * over the arrays beats building tensors and dispatching a kernel. Larger ones go through
+ * `T.matmul`, and so through the fastest kernel provider.
+ */
+const SMALL_PRODUCT = 1 << 14
+/** Weights as doubles, once per weight tensor (tensors never change). */
+const doubles = new WeakMap<Tensor, Float64Array>()
+const asDoubles = (W: Tensor): Float64Array => {
+  let d = doubles.get(W)
+  if (d === undefined) doubles.set(W, (d = Float64Array.from(W.data)))
+  return d
+}
+const recurrentProduct = (
+  x: Float64Array,
+  W: Tensor,
+  B: number,
+  transposeW: boolean,
+  dt: T.DType,
+): ArrayLike<number> => {
+  const G = W.shape[0]
+  const H = W.shape[1]
+  const inner = transposeW ? H : G
+  const outer = transposeW ? G : H
+  if (B * G * H > SMALL_PRODUCT) {
+    return T.matmul(T.cast(T.tensor(x, { shape: [B, inner], dtype: 'f64' }), dt), W, {
+      transposeB: transposeW,
+    }).data
+  }
+  const w = asDoubles(W)
+  const out = new Float64Array(B * outer)
+  for (let b = 0; b < B; b++) {
+    const xo = b * inner
+    const oo = b * outer
+    if (transposeW) {
+      // out[o] = Σ_q x[q]·W[o, q]: contiguous rows of W.
+      for (let o = 0; o < outer; o++) {
+        let s = 0
+        const wo = o * H
+        for (let q = 0; q < inner; q++) s += x[xo + q] * w[wo + q]
+        out[oo + o] = s
+      }
+    } else {
+      // out[o] = Σ_q x[q]·W[q, o]: accumulate rows of W (i-k-j order).
+      for (let q = 0; q < inner; q++) {
+        const xq = x[xo + q]
+        const wq = q * H
+        for (let o = 0; o < outer; o++) out[oo + o] += xq * w[wq + o]
+      }
+    }
+  }
+  return out
+}
+
 const run = (
   xp: Tensor,
   w: LstmSequenceWeights,
@@ -48,8 +103,11 @@ const run = (
   const xd = xp.data
   const bh = w.b_hh.data
   const [wi, wf, wo] = w.peep ? [w.peep.w_ci.data, w.peep.w_cf.data, w.peep.w_co.data] : [null, null, null]
+  // Two buffers each for h and c, swapped every step (no allocation inside the loop).
   let h = Float64Array.from(h0.data)
   let c = Float64Array.from(c0.data)
+  let hNext = new Float64Array(B * H)
+  let cNextStep = new Float64Array(B * H)
   const out = T.allocate(dt, steps * B * H)
   const n = steps * B * H
   const saved = save
@@ -61,13 +119,10 @@ const run = (
       }
     : null
   for (let t = 0; t < steps; t++) {
-    const hT = T.cast(T.tensor(h, { shape: [B, H], dtype: 'f64' }), dt)
-    const rec = T.matmul(hT, w.W_hh, { transposeB: true }).data
-    const peepRec = w.W_ch
-      ? T.matmul(T.cast(T.tensor(c, { shape: [B, H], dtype: 'f64' }), dt), w.W_ch, { transposeB: true }).data
-      : null
-    const hNext = h.slice()
-    const cNextStep = c.slice()
+    const rec = recurrentProduct(h, w.W_hh, B, true, dt)
+    const peepRec = w.W_ch ? recurrentProduct(c, w.W_ch, B, true, dt) : null
+    hNext.set(h)
+    cNextStep.set(c)
     for (let b = 0; b < B; b++) {
       if (t >= lengths[b]) continue
       const zr = (t * B + b) * G
@@ -105,8 +160,8 @@ const run = (
       saved.cPrev.set(c, t * B * H)
       saved.cNext.set(cNextStep, t * B * H)
     }
-    h = hNext
-    c = cNextStep
+    ;[h, hNext] = [hNext, h]
+    ;[c, cNextStep] = [cNextStep, c]
   }
   const result = {
     output: T.fromData(out, [steps, B, H], dt),
@@ -160,9 +215,9 @@ const backward = (r: Saved, ct: Out): [Tensor, LstmSequenceWeights, Tensor, Tens
       }
     }
     // The recurrent products: ∂h_{t−1} = ∂z_t·W_hh (and ∂c_{t−1} += ∂z_t·W_ch) for active rows.
-    const dzT = T.cast(T.tensor(dZ.subarray(t * B * G, (t + 1) * B * G), { shape: [B, G], dtype: 'f64' }), dt)
-    const dhRec = T.matmul(dzT, w.W_hh).data
-    const dcRec = w.W_ch ? T.matmul(dzT, w.W_ch).data : null
+    const dzT = dZ.subarray(t * B * G, (t + 1) * B * G)
+    const dhRec = recurrentProduct(dzT, w.W_hh, B, false, dt)
+    const dcRec = w.W_ch ? recurrentProduct(dzT, w.W_ch, B, false, dt) : null
     const dhPrev = dh.slice()
     for (let b = 0; b < B; b++) {
       if (t >= r.lengths[b]) continue
