@@ -16,7 +16,7 @@ export {
   withBackend,
 } from './backend.ts'
 export { auto, dispatchTable, seedDispatch } from './dispatch.ts'
-export { wasm } from './wasm.ts'
+export { wasm, wasmThreads } from './wasm.ts'
 
 import { registerBackend, setDefaultBackend } from './backend.ts'
 import { auto } from './dispatch.ts'

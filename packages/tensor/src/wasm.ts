@@ -6,7 +6,9 @@
  * kernel runs, and the product is copied out. f64 stays on the reference kernels.
  */
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
 import type { BackendInfo, KernelProvider, MatmulJob } from './backend.ts'
 import type { Tensor } from './tensor.ts'
 
@@ -21,6 +23,7 @@ declare global {
       readonly exports: object
     }
     class Memory {
+      constructor(descriptor: { initial: number; maximum: number; shared: boolean })
       readonly buffer: ArrayBuffer
       grow(pages: number): number
     }
@@ -30,6 +33,8 @@ declare global {
 interface Kernels {
   readonly memory: WebAssembly.Memory
   readonly matmul: (a: number, b: number, c: number, m: number, k: number, n: number, scratch: number) => void
+  /** The second thread's control words, when one runs. */
+  readonly control: Int32Array | undefined
 }
 
 const WASM_FILE = fileURLToPath(new URL('../dist/kernels.wasm', import.meta.url))
@@ -38,37 +43,62 @@ const BASE = 65536
 
 let loaded: Kernels | string | undefined
 
+/** Pages of the shared linear memory: 2 to start, up to 1 GiB (as asconfig.json). */
+const PAGES = { initial: 2, maximum: 16384 }
+
+/**
+ * A second thread for large products where this machine has a second core: a worker with the
+ * same module over the same shared memory, woken through a control word (`Atomics.wait`), so
+ * the public API stays synchronous. It never keeps the process alive.
+ */
+const startWorker = (module: WebAssembly.Module, memory: WebAssembly.Memory): Int32Array | undefined => {
+  if (availableParallelism() < 2 || process.env.RECURRENT_WASM_THREADS === '1') return undefined
+  try {
+    const control = new SharedArrayBuffer(9 * 4)
+    const worker = new Worker(new URL('./matmul-worker.mjs', import.meta.url), {
+      workerData: { module, memory, control },
+    })
+    worker.unref()
+    return new Int32Array(control)
+  } catch {
+    return undefined
+  }
+}
+
 /** The compiled kernels, or the reason they cannot be used here. */
 const kernels = (): Kernels | string => {
   if (loaded !== undefined) return loaded
   try {
     const module = new WebAssembly.Module(readFileSync(WASM_FILE))
+    const memory = new WebAssembly.Memory({ ...PAGES, shared: true })
     const instance = new WebAssembly.Instance(module, {
       env: {
+        memory,
         abort: () => {
           throw new Error('wasm kernel aborted')
         },
       },
     })
-    loaded = instance.exports as unknown as Kernels
+    const { matmul } = instance.exports as unknown as Pick<Kernels, 'matmul'>
+    loaded = { memory, matmul, control: startWorker(module, memory) }
   } catch (e) {
     const err = e as NodeJS.ErrnoException
     loaded =
       err.code === 'ENOENT'
         ? `${WASM_FILE} is not built (run the build: pnpm --filter @recurrent/tensor build)`
-        : `WebAssembly SIMD is not available here: ${err.message}`
+        : `WebAssembly SIMD with shared memory is not available here: ${err.message}`
   }
   return loaded
 }
 
-/** Grows linear memory to hold `bytes` above BASE; returns a fresh f32 view. */
 let view: Float32Array | undefined
 const reserve = (k: Kernels, bytes: number): Float32Array => {
   const needed = BASE + bytes
   const have = k.memory.buffer.byteLength
   if (needed > have) k.memory.grow(Math.ceil((needed - have) / 65536))
   // Growing detaches the old buffer: take a new view only then.
-  if (view === undefined || view.buffer !== k.memory.buffer) view = new Float32Array(k.memory.buffer)
+  if (view === undefined || view.byteLength !== k.memory.buffer.byteLength)
+    view = new Float32Array(k.memory.buffer)
   return view
 }
 
@@ -91,6 +121,35 @@ const transposed = (t: Tensor, batch: number, r: number, c: number): Float32Arra
   return out
 }
 
+/** Products below this many multiply-adds stay on one thread (waking the other costs more). */
+const PARALLEL_MIN = 1 << 18
+
+/** One product, its rows split between the two threads when it is large enough. */
+const product = (
+  k: Kernels,
+  a: number,
+  b: number,
+  c: number,
+  m: number,
+  inner: number,
+  n: number,
+  scratch: number,
+): void => {
+  const ctl = k.control
+  if (ctl === undefined || m < 8 || m * inner * n < PARALLEL_MIN) {
+    k.matmul(a, b, c, m, inner, n, scratch)
+    return
+  }
+  const half = (m >> 3) << 2 // a multiple of the 4-row tile
+  const rest = m - half
+  ctl.set([a + 4 * half * inner, b, c + 4 * half * n, rest, inner, n, scratch + 32 * inner], 1)
+  Atomics.store(ctl, 8, 0)
+  Atomics.store(ctl, 0, 1)
+  Atomics.notify(ctl, 0)
+  k.matmul(a, b, c, half, inner, n, scratch)
+  while (Atomics.load(ctl, 8) === 0) Atomics.wait(ctl, 8, 0)
+}
+
 /**
  * The B operand stays resident at the bottom of the heap: a recurrent layer multiplies by the
  * same weight at every step, so it is copied in once per run of steps, not once per step.
@@ -100,7 +159,7 @@ let resident: { tensor: Tensor; transposed: boolean; batch: number; size: number
 const matmulWasm = (k: Kernels, job: MatmulJob): Float32Array => {
   const { batch, m, k: inner, n, transposeA, transposeB } = job
   const [sa, sb, sc] = [m * inner, inner * n, m * n]
-  const heap = reserve(k, 4 * (sa + sb + sc + 8 * inner))
+  const heap = reserve(k, 4 * (sa + sb + sc + 16 * inner))
   const [pb, pa, pc] = [BASE / 4, BASE / 4 + sb, BASE / 4 + sb + sa]
   const scratch = pc + sc
   const a = transposeA ? transposed(job.a, batch, m, inner) : job.a.data
@@ -112,7 +171,7 @@ const matmulWasm = (k: Kernels, job: MatmulJob): Float32Array => {
     if (!same) heap.set(b.subarray(p * sb, (p + 1) * sb), pb)
     resident = batch === 1 ? { tensor: job.b, transposed: transposeB, batch, size: sb } : undefined
     heap.set(a.subarray(p * sa, (p + 1) * sa), pa)
-    k.matmul(4 * pa, 4 * pb, 4 * pc, m, inner, n, 4 * scratch)
+    product(k, 4 * pa, 4 * pb, 4 * pc, m, inner, n, 4 * scratch)
     out.set(heap.subarray(pc, pc + sc), p * sc)
   }
   return out
@@ -127,6 +186,12 @@ export const wasm: KernelProvider = {
     const out = matmulWasm(k, job)
     return { device: 'cpu', read: () => out }
   },
+}
+
+/** How many threads the wasm matmul uses for large products here. */
+export const wasmThreads = (): number => {
+  const k = kernels()
+  return typeof k === 'string' ? 0 : k.control ? 2 : 1
 }
 
 /** Whether the wasm provider can run here, and if not, why. */

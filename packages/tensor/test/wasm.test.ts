@@ -3,6 +3,7 @@
  * that are not multiples of the 4×8 register tile, 1-wide edges, transposes and batches, at f32
  * tolerance; gradients computed through them match the reference's.
  */
+import { availableParallelism } from 'node:os'
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import { grad } from '../../autograd/src/index.ts'
@@ -57,6 +58,36 @@ describe('wasm matmul kernel', () => {
     const [ra, rb] = T.withBackend(T.reference, () => grad(loss)([a, b]))
     assertClose(ga, ra, f32Tolerance(Math.max(k, a.shape[a.rank - 1], b.shape[b.rank - 1]) * 4))
     assertClose(gb, rb, f32Tolerance(Math.max(k, a.shape[a.rank - 1], b.shape[b.rank - 1]) * 4))
+  })
+  test.prop(
+    [
+      fc
+        .tuple(
+          fc.integer({ min: 64, max: 81 }),
+          fc.integer({ min: 64, max: 70 }),
+          fc.integer({ min: 64, max: 70 }),
+          fc.boolean(),
+          fc.boolean(),
+        )
+        .chain(([m, k, n, ta, tb]) =>
+          fc.tuple(
+            fc.nat({ max: 2 ** 30 }).map((s) => T.uniform(T.key(s), ta ? [k, m] : [m, k], -1, 1)),
+            fc.nat({ max: 2 ** 30 }).map((s) => T.uniform(T.key(s), tb ? [n, k] : [k, n], -1, 1)),
+            fc.constant({ transposeA: ta, transposeB: tb, k }),
+          ),
+        ),
+    ],
+    { numRuns: numRuns(10) },
+  )('large products split across two threads equal the reference', ([a, b, { k, ...flags }]) => {
+    const fast = T.withBackend(T.wasm, () => T.matmul(a, b, flags))
+    assertClose(
+      fast,
+      T.withBackend(T.reference, () => T.matmul(a, b, flags)),
+      f32Tolerance(k),
+    )
+  })
+  it('uses a second thread where the machine has a second core', () => {
+    expect(T.wasmThreads()).toBe(availableParallelism() >= 2 ? 2 : 1)
   })
   it('leaves f64 to the reference kernels', () => {
     const job = {
