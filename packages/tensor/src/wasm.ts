@@ -122,7 +122,7 @@ const transposed = (t: Tensor, batch: number, r: number, c: number): Float32Arra
 }
 
 /** Products below this many multiply-adds stay on one thread (waking the other costs more). */
-const PARALLEL_MIN = 1 << 18
+const PARALLEL_MIN = 1 << 22
 
 /** One product, its rows split between the two threads when it is large enough. */
 const product = (
