@@ -63,9 +63,9 @@ describe('wasm matmul kernel', () => {
     [
       fc
         .tuple(
-          fc.integer({ min: 64, max: 81 }),
-          fc.integer({ min: 64, max: 70 }),
-          fc.integer({ min: 64, max: 70 }),
+          fc.integer({ min: 162, max: 181 }),
+          fc.integer({ min: 162, max: 170 }),
+          fc.integer({ min: 162, max: 170 }),
           fc.boolean(),
           fc.boolean(),
         )
