@@ -13,7 +13,6 @@ import { wasm, wasmInfo } from './wasm.ts'
 let available: KernelProvider[] | undefined
 const candidates = (): KernelProvider[] =>
   (available ??= wasmInfo().available ? [wasm, reference] : [reference])
-const decisions = new Map<string, KernelProvider>()
 
 const log2 = (d: number): number => 32 - Math.clz32(Math.max(d, 1) - 1)
 const shapeClass = (job: MatmulJob): string =>
@@ -31,32 +30,61 @@ const measure = (provider: KernelProvider, job: MatmulJob): number => {
   return best
 }
 
-/** The dispatcher: f32 products go to the fastest measured provider; the rest to the reference. */
-export const auto: KernelProvider = {
-  name: 'auto',
-  matmul: (job) => {
-    if (job.dtype !== 'f32') return reference.matmul(job)
-    const options = candidates()
-    if (options.length === 1) return reference.matmul(job)
-    const key = shapeClass(job)
-    let choice = decisions.get(key)
-    if (choice === undefined) {
-      const times = options.map((p) => measure(p, job))
-      choice = options[times.indexOf(Math.min(...times))]
-      decisions.set(key, choice)
-    }
-    return choice.matmul(job) ?? reference.matmul(job)
-  },
+/** A dispatcher: its provider, and its decisions so far (shape class → provider). */
+interface Dispatcher {
+  readonly provider: KernelProvider
+  readonly decisions: Map<string, KernelProvider>
 }
 
-/** The decisions taken so far: shape class → provider name. */
-export const dispatchTable = (): Record<string, string> =>
-  Object.fromEntries([...decisions].map(([k, p]) => [k, p.name]))
+const dispatcher = (name: string, options: () => readonly KernelProvider[]): Dispatcher => {
+  const decisions = new Map<string, KernelProvider>()
+  const provider: KernelProvider = {
+    name,
+    matmul: (job) => {
+      const list = options()
+      if (job.dtype !== 'f32' || list.length === 1)
+        return (list[0] ?? reference).matmul(job) ?? reference.matmul(job)
+      const key = shapeClass(job)
+      let choice = decisions.get(key)
+      if (choice === undefined) {
+        const times = list.map((p) => measure(p, job))
+        choice = list[times.indexOf(Math.min(...times))]
+        decisions.set(key, choice)
+      }
+      return choice.matmul(job) ?? reference.matmul(job)
+    },
+  }
+  return { provider, decisions }
+}
 
-/** Seeds (or replaces) decisions, e.g. from a cached calibration. */
+const defaultDispatcher = dispatcher('auto', candidates)
+
+/** The default dispatcher: f32 products go to the fastest measured of wasm and the reference. */
+export const auto: KernelProvider = defaultDispatcher.provider
+
+/**
+ * A dispatcher over the given providers (e.g. a gpu.js provider, `T.wasm`, `T.reference`): each
+ * f32 product goes to the one measured fastest for its shape class; anything a provider declines
+ * falls back to the reference.
+ *
+ * @example
+ * const d = T.dispatch([T.wasm, T.reference])
+ * const y = T.withBackend(d, () => T.matmul(T.ones([3, 3]), T.ones([3, 3])))
+ * assert.strictEqual(T.item(T.sum(y)), 27)
+ */
+export const dispatch = (
+  providers: readonly KernelProvider[],
+  name = `dispatch(${providers.map((p) => p.name).join(', ')})`,
+): KernelProvider => dispatcher(name, () => providers).provider
+
+/** The default dispatcher's decisions so far: shape class → provider name. */
+export const dispatchTable = (): Record<string, string> =>
+  Object.fromEntries([...defaultDispatcher.decisions].map(([k, p]) => [k, p.name]))
+
+/** Seeds (or replaces) the default dispatcher's decisions, e.g. from a cached calibration. */
 export const seedDispatch = (table: Readonly<Record<string, string>>): void => {
   for (const [k, v] of Object.entries(table)) {
     const provider = candidates().find((p) => p.name === v)
-    if (provider) decisions.set(k, provider)
+    if (provider) defaultDispatcher.decisions.set(k, provider)
   }
 }

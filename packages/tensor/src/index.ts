@@ -15,7 +15,7 @@ export {
   setDefaultBackend,
   withBackend,
 } from './backend.ts'
-export { auto, dispatchTable, seedDispatch } from './dispatch.ts'
+export { auto, dispatch, dispatchTable, seedDispatch } from './dispatch.ts'
 export { wasm, wasmThreads } from './wasm.ts'
 
 import { registerBackend, setDefaultBackend } from './backend.ts'

@@ -1,0 +1,90 @@
+/**
+ * Which gpu.js modes can run here, and for each one that cannot, why (DESIGN: `backends()`
+ * lists the providers available here and, for each one that is not, why).
+ */
+import { createRequire } from 'node:module'
+import { GPU } from 'gpu.js'
+
+/** The gpu.js modes: GLSL on a headless GL context or a browser's WebGL, WebGPU, WebAssembly, plain JS. */
+export const MODES = ['headlessgl', 'webgl2', 'webgl', 'webgpu', 'webasm', 'cpu'] as const
+export type Mode = (typeof MODES)[number]
+
+/** A mode that cannot run here, and why. */
+export interface Unavailable {
+  readonly _tag: 'Unavailable'
+  readonly mode: string
+  readonly reason: string
+}
+
+export const unavailable = (mode: string, reason: string): Unavailable => ({
+  _tag: 'Unavailable',
+  mode,
+  reason,
+})
+
+const requireFromGpuJs = createRequire(createRequire(import.meta.url).resolve('gpu.js'))
+
+/** Why the native `gl` binding cannot give a context, or undefined when it can. */
+const headlessGlProblem = (): string | undefined => {
+  let gl: (w: number, h: number) => unknown
+  try {
+    gl = requireFromGpuJs('gl') as typeof gl
+  } catch {
+    return 'the native `gl` module is not built (it needs X development packages; run `pnpm --filter @recurrent/gpu build:gl`)'
+  }
+  if (!process.env.DISPLAY) return 'no X display for the GL context (run under `xvfb-run -a`)'
+  if (gl(1, 1) === null) return `the GL context could not be created on display ${process.env.DISPLAY}`
+  return undefined
+}
+
+/** The glibc this process runs on, from the diagnostic report. */
+const glibc = (): string | undefined =>
+  (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
+    ?.glibcVersionRuntime
+
+const webgpuProblem = (): string => {
+  try {
+    requireFromGpuJs.resolve('webgpu')
+  } catch {
+    const version = glibc()
+    return `the \`webgpu\` package is not installed: its prebuilt Dawn binary needs glibc ≥ 2.38 and GLIBCXX_3.4.32${version ? `, this machine has glibc ${version}` : ''}; and Node has no navigator.gpu adapter`
+  }
+  return 'no WebGPU adapter (navigator.gpu) in this Node process'
+}
+
+/**
+ * Every mode, available or with the reason it is not.
+ *
+ * @example
+ * const cpu = gpuModes().find((m) => m.mode === 'cpu')
+ * assert.strictEqual(cpu.available, true)
+ */
+export const gpuModes = (): (
+  | { mode: Mode; available: true }
+  | { mode: Mode; available: false; reason: string }
+)[] =>
+  MODES.map((mode) => {
+    const reason = modeProblem(mode)
+    return reason === undefined
+      ? { mode, available: true as const }
+      : { mode, available: false as const, reason }
+  })
+
+/** Why `mode` cannot run here, or undefined when it can. */
+export const modeProblem = (mode: string): string | undefined => {
+  switch (mode) {
+    case 'cpu':
+      return undefined
+    case 'webasm':
+      return GPU.isWebAssemblySupported ? undefined : 'WebAssembly is not supported here'
+    case 'headlessgl':
+      return headlessGlProblem()
+    case 'webgl':
+    case 'webgl2':
+      return `${mode} needs a browser's canvas context; Node has none (use headlessgl)`
+    case 'webgpu':
+      return webgpuProblem()
+    default:
+      return `unknown mode ${JSON.stringify(mode)} (expected one of ${MODES.join(', ')})`
+  }
+}
