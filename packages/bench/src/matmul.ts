@@ -2,6 +2,7 @@
  * f32 matmul GFLOP/s at 64…1024 for the kernel providers, against a naive i-j-k triple loop
  * over the same Float32Arrays measured in the same run.
  */
+import { gpujs, gpuModes } from '@recurrent/gpu'
 import * as T from '@recurrent/tensor'
 import { table, timePerCall } from './measure.ts'
 
@@ -16,9 +17,19 @@ const naiveIjk = (a: Float32Array, b: Float32Array, c: Float32Array, n: number):
   }
 }
 
+/** gpu.js providers for every mode that runs here (headlessgl only with a GL context). */
+const gpuProviders = (): T.KernelProvider[] =>
+  gpuModes()
+    .filter((m) => m.available && m.mode !== 'cpu')
+    .flatMap((m) => {
+      const r = gpujs({ mode: m.mode })
+      return r._tag === 'Right' ? [r.right] : []
+    })
+
 export const benchMatmul = (sizes: readonly number[]): void => {
   console.log('\nmatmul f32, n×n · n×n (GFLOP/s; ratio = provider / naive i-j-k loop, same run)')
   const rows: (string | number)[][] = []
+  const gpus = gpuProviders()
   for (const n of sizes) {
     const a = T.uniform(T.key(1), [n, n], -1, 1)
     const b = T.uniform(T.key(2), [n, n], -1, 1)
@@ -35,6 +46,10 @@ export const benchMatmul = (sizes: readonly number[]): void => {
       }
       const t = timePerCall(() => void T.withBackend(info.provider, () => T.matmul(a, b)).data, opts)
       rows.push([n, info.name, (flops / t / 1e9).toFixed(2), `${(naive / t).toFixed(2)}×`])
+    }
+    for (const provider of gpus) {
+      const t = timePerCall(() => void T.withBackend(provider, () => T.matmul(a, b)).data, opts)
+      rows.push([n, provider.name, (flops / t / 1e9).toFixed(2), `${(naive / t).toFixed(2)}×`])
     }
     rows.push([n, 'naive i-j-k', (flops / naive / 1e9).toFixed(2), '1.00×'])
   }
