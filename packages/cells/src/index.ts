@@ -28,7 +28,7 @@ export {
   embedding,
 } from './layers.ts'
 export { type LstmOptions, type LstmParams, type LstmState, lstm, splitGates } from './lstm.ts'
-export { lstmGates, type Peepholes } from './lstm-fused.ts'
+export { type LstmSequenceWeights, lstmSequence, type Peepholes } from './lstm-sequence.ts'
 export { type ApplyOptions, type Layer, type RnnOptions, reverseSequences, rnn, selectState } from './rnn.ts'
 export { scan } from './scan.ts'
 export { type ScrnOptions, type ScrnParams, type ScrnState, scrn } from './scrn.ts'

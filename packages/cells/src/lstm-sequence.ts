@@ -2,16 +2,32 @@
  * A whole LSTM layer over a sequence as one op with a hand-written backward pass (the fast path
  * of `rnn(lstm())`, DESIGN: Performance shape). The input projection is already hoisted (one
  * `[T·B, I] × [I, 4H]` product outside); per step the forward pass does one `h·W_hhᵀ` product and
- * the fused gate arithmetic of `lstm-fused.ts`. The backward pass runs the steps in reverse with
+ * the gate arithmetic fused into one pass over the elements. The backward pass runs the steps in reverse with
  * one `∂z·W_hh` product per step, and accumulates the recurrent weight gradient with one product
  * over all steps, `∂W_hh = Σ_t ∂z_tᵀ·h_{t−1} = ∂Zᵀ·H_prev` (and `∂W_ch = ∂Zᵀ·C_prev`).
  * Sequences shorter than T keep their state at padded steps and output 0 there, as `rnn` does.
  * `cellLaws` checks it against the readable per-step definition and central differences.
+ * (Its rule is not written with tensor ops, so second derivatives go through the readable step.)
+ *
+ * Per element (z = [z_i; z_f; z_g; z_o], c = c_{t−1}, optional diagonal peepholes w):
+ *   i = σ(z_i + w_ci·c),  f = σ(z_f + w_cf·c),  g = tanh(z_g)
+ *   c' = g·i + c·f,       o = σ(z_o + w_co·c'), h = tanh(c')·o
+ * Backward, from ∂h (the output's and the next step's) and ∂c':
+ *   ∂z_o = ∂h·tanh(c')·o(1−o)
+ *   ∂c'  = ∂c' + ∂h·o·(1 − tanh²c') + ∂z_o·w_co
+ *   ∂z_i = ∂c'·g·i(1−i),  ∂z_f = ∂c'·c·f(1−f),  ∂z_g = ∂c'·i·(1−g²)
+ *   ∂c   = ∂c'·f + ∂z_i·w_ci + ∂z_f·w_cf,        ∂h_{t−1} = ∂z·W_hh
  */
 import { customVjp } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import type { Peepholes } from './lstm-fused.ts'
+
+/** Diagonal peephole weights `[H]` each (Gers & Schmidhuber 2000). */
+export interface Peepholes {
+  readonly w_ci: Tensor
+  readonly w_cf: Tensor
+  readonly w_co: Tensor
+}
 
 export interface LstmSequenceWeights {
   readonly W_hh: Tensor

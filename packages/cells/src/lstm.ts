@@ -20,7 +20,6 @@ import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import { type Activation, activate, affine, type Cell, checkSizes, expectInput, expectShape } from './cell.ts'
 import { forgetBias as setForgetBias, uniformRecurrent } from './init.ts'
-import { lstmGates } from './lstm-fused.ts'
 import { lstmSequence } from './lstm-sequence.ts'
 
 export interface LstmOptions {
@@ -94,16 +93,9 @@ export const lstm = (options: LstmOptions = {}): Cell<LstmParams, LstmState> => 
     return [{ h: hNext, c: cNext }, hNext]
   }
 
-  // The fast path fuses the gate arithmetic into one op (lstm-fused.ts) for the standard
-  // activations; other activations keep the readable composition.
+  // The fast path runs the whole recurrence as one op with a hand-written backward pass
+  // (lstm-sequence.ts) for the standard activations; other activations keep the readable steps.
   const fusable = fAct === 'sigmoid' && gAct === 'tanh' && hAct === 'tanh'
-  const fused = (p: LstmParams, { h, c }: LstmState, xp: Tensor): [LstmState, Tensor] => {
-    let z = T.add(xp, affine(h, p.W_hh, p.b_hh))
-    if (p.W_ch) z = T.add(z, affine(c, p.W_ch))
-    const peep = p.w_ci && p.w_cf && p.w_co ? { w_ci: p.w_ci, w_cf: p.w_cf, w_co: p.w_co } : null
-    const next = lstmGates(z, c, peep)
-    return [next, next.h]
-  }
 
   return {
     name,
@@ -137,7 +129,7 @@ export const lstm = (options: LstmOptions = {}): Cell<LstmParams, LstmState> => 
     outputSize: (p) => p.W_hh.shape[1],
     inputSize: (p) => p.W_ih.shape[1],
     inputProjection: (p, xs) => affine(xs, p.W_ih, p.b_ih),
-    stepProjected: fusable ? fused : update,
+    stepProjected: update,
     ...(fusable
       ? {
           scanProjected: (
