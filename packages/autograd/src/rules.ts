@@ -65,6 +65,28 @@ const matmulRule: VjpRule = ([g], [a, b], _, attrs) => {
   return [T.sumTo(da, a.shape), T.sumTo(db, b.shape)]
 }
 
+/** σ'(u) from y = σ(u), for the activations a fused product can end with. */
+const activationSlope = (activation: string, y: Tensor): Tensor | null => {
+  switch (activation) {
+    case 'tanh':
+      return T.sub(1, T.mul(y, y))
+    case 'sigmoid':
+      return T.mul(y, T.sub(1, y))
+    case 'relu':
+      return T.cast(T.gt(y, 0), y.dtype)
+    default:
+      return null
+  }
+}
+
+/** y = σ(op(A)·op(B) + C): ∂u = g ⊙ σ'(u), then the matmul rule, and ∂C = ∂u summed to C's shape. */
+const fusedMatmulRule: VjpRule = ([g], inputs, [y], attrs) => {
+  const slope = activationSlope(attrs.activation as string, y)
+  const du = slope === null ? g : T.mul(g, slope)
+  const [da, db] = matmulRule([du], inputs.slice(0, 2), [y], attrs)
+  return inputs.length === 3 ? [da, db, T.sumTo(du, inputs[2].shape)] : [da, db]
+}
+
 export const RULES: Readonly<Record<string, VjpRule>> = {
   add: ([g], [a, b]) => [T.sumTo(g, a.shape), T.sumTo(g, b.shape)],
   sub: ([g], [a, b]) => [T.sumTo(g, a.shape), T.sumTo(T.neg(g), b.shape)],
@@ -151,4 +173,5 @@ export const RULES: Readonly<Record<string, VjpRule>> = {
     return [T.mul(w, T.reshape(g, kept))]
   },
   matmul: matmulRule,
+  fusedMatmul: fusedMatmulRule,
 }

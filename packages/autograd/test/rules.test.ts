@@ -141,6 +141,30 @@ describe('vector-Jacobian rules agree with central differences', () => {
   )('matmul with every transpose combination and a broadcast batch', ([a, b, ta, tb]) => {
     check((q: Tensor[]) => project(T.matmul(q[0], q[1], { transposeA: ta, transposeB: tb })), [a, b])
   })
+  test.prop(
+    [
+      fc
+        .tuple(
+          fc.integer({ min: 1, max: 3 }),
+          fc.integer({ min: 1, max: 3 }),
+          fc.integer({ min: 1, max: 3 }),
+          fc.boolean(),
+          fc.constantFrom('identity', 'tanh', 'sigmoid', 'relu' as const),
+          fc.constantFrom('bias', 'full'),
+        )
+        .chain(([m, k, n, tb, activation, kind]) =>
+          fc.tuple(
+            smoothTensorOf([2, m, k]),
+            smoothTensorOf(tb ? [n, k] : [k, n]),
+            smoothTensorOf(kind === 'bias' ? [n] : [2, m, n]),
+            fc.constant({ transposeB: tb, activation: activation as 'relu' }),
+          ),
+        ),
+    ],
+    runs,
+  )('fusedMatmul with every activation and a broadcast addend', ([a, b, c, o]) => {
+    check((q: Tensor[]) => project(T.fusedMatmul(q[0], q[1], { ...o, addend: q[2] })), [a, b, c])
+  })
   it('logSumExp of all −∞ has gradient 0, not NaN', () => {
     const x = T.tensor(
       [

@@ -57,10 +57,17 @@ export const activate = (name: Activation, x: Tensor): Tensor => {
 }
 
 /** `x·Wᵀ + b` with PyTorch's weight layout `W: [out, in]` (the bias is optional). */
-export const affine = (x: Tensor, W: Tensor, b?: Tensor): Tensor => {
-  const y = T.matmul(x, W, { transposeB: true })
-  return b === undefined ? y : T.add(y, b)
-}
+export const affine = (x: Tensor, W: Tensor, b?: Tensor): Tensor =>
+  b === undefined
+    ? T.matmul(x, W, { transposeB: true })
+    : T.fusedMatmul(x, W, { transposeB: true, addend: b })
+
+/**
+ * `σ(x·Wᵀ + addend)` as one fused product (the fast path of a recurrent step: the addend is the
+ * hoisted input half, and σ one of identity, tanh, sigmoid, relu).
+ */
+export const fusedAffine = (x: Tensor, W: Tensor, addend: Tensor, activation: Activation): Tensor =>
+  T.fusedMatmul(x, W, { transposeB: true, addend, activation })
 
 /** Throws a ShapeError naming the cell, the tensor and both shapes unless `t` has `expected` shape. */
 export const expectShape = (where: string, what: string, t: Tensor, expected: readonly number[]): void => {

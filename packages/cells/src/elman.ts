@@ -18,6 +18,7 @@ import {
   checkSizes,
   expectInput,
   expectShape,
+  fusedAffine,
 } from './cell.ts'
 import { uniformRecurrent } from './init.ts'
 
@@ -81,6 +82,8 @@ export const elman = (options: ElmanOptions = {}): Cell<ElmanParams, Tensor> => 
     outputSize: (p) => (p.W_ho ? p.W_ho.shape[0] : p.W_hh.shape[0]),
     inputSize: (p) => p.W_ih.shape[1],
     inputProjection: (p, xs) => affine(xs, p.W_ih, p.b_ih),
-    stepProjected: (p, h, xp) => finish(p, activate(activation, T.add(xp, recurrent(p, h)))),
+    // Fast path: the recurrent product, both additions and σ in one fused op.
+    stepProjected: (p, h, xp) =>
+      finish(p, fusedAffine(h, p.W_hh, p.b_hh ? T.add(xp, p.b_hh) : xp, activation)),
   }
 }

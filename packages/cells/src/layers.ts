@@ -42,7 +42,9 @@ export const dense = (options: DenseOptions = {}) => {
           `dense.apply: input has shape ${T.showShape(x.shape)}, expected last axis ${p.W.shape[1]} (W is ${T.showShape(p.W.shape)})`,
         )
       }
-      return activate(act, affine(x, p.W, p.b))
+      return p.b
+        ? T.fusedMatmul(x, p.W, { transposeB: true, addend: p.b, activation: act })
+        : activate(act, affine(x, p.W))
     },
   }
 }

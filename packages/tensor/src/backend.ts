@@ -19,10 +19,15 @@ export interface MatmulJob {
   readonly dtype: DType
 }
 
+/** The activations a fused product can end with. */
+export type FusedActivation = 'identity' | 'tanh' | 'sigmoid' | 'relu'
+
 /** A kernel provider. A method returns `undefined` where it does not handle a job (dtype, size). */
 export interface KernelProvider {
   readonly name: string
   matmul(job: MatmulJob): Storage | undefined
+  /** Optional: `σ(op(A)·op(B) + addend)` in one kernel (the addend broadcasts to the output). */
+  fusedMatmul?(job: MatmulJob, addend: Tensor | undefined, activation: FusedActivation): Storage | undefined
 }
 
 /** One entry of `backends()`: a provider that can run here, or the reason it cannot. */

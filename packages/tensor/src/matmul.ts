@@ -28,12 +28,32 @@ export interface MatmulOptions {
 export const matmul = (a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor => {
   const transposeA = !!options.transposeA
   const transposeB = !!options.transposeB
+  // A stack of rows times one matrix ([..., m, k] · [k, n]) is one product of [(…·m), k] · [k, n]:
+  // fold the batch into the rows (the hoisted input projection of a recurrent layer).
+  if (b.rank === 2 && a.rank > 2 && !transposeA && a.dtype === b.dtype) {
+    const rows = reshape(a, [-1, a.shape[a.rank - 1]])
+    const y = matmul(rows, b, options)
+    return reshape(y, [...a.shape.slice(0, -1), y.shape[1]])
+  }
+  const { job, outShape } = matmulJob('matmul', a, b, transposeA, transposeB)
+  const storage = currentBackend().matmul(job) ?? referenceFallback(job)
+  return emit('matmul', [a, b], { transposeA, transposeB }, fromStorage(storage, outShape, a.dtype))
+}
+
+/** Checks the factors of a product and lays out its job (batch axes broadcast as in NumPy). */
+export const matmulJob = (
+  op: string,
+  a: Tensor,
+  b: Tensor,
+  transposeA: boolean,
+  transposeB: boolean,
+): { job: MatmulJob; outShape: number[] } => {
   if (a.dtype !== b.dtype)
-    throw new DTypeError(`matmul: dtypes ${a.dtype} and ${b.dtype} differ; convert one with T.cast`)
-  if (a.dtype === 'bool') throw new DTypeError('matmul: dtype bool is not supported')
+    throw new DTypeError(`${op}: dtypes ${a.dtype} and ${b.dtype} differ; convert one with T.cast`)
+  if (a.dtype === 'bool') throw new DTypeError(`${op}: dtype bool is not supported`)
   if (a.rank < 2 || b.rank < 2) {
     throw new ShapeError(
-      `matmul ${showShape(a.shape)} × ${showShape(b.shape)}: both factors need rank ≥ 2 (reshape vectors to [1,n] or [n,1])`,
+      `${op} ${showShape(a.shape)} × ${showShape(b.shape)}: both factors need rank ≥ 2 (reshape vectors to [1,n] or [n,1])`,
     )
   }
   const [ar, ac] = a.shape.slice(-2)
@@ -43,31 +63,19 @@ export const matmul = (a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   if (k !== k2) {
     const t = (s: boolean) => (s ? 'ᵀ' : '')
     throw new ShapeError(
-      `matmul ${showShape(a.shape)}${t(transposeA)} × ${showShape(b.shape)}${t(transposeB)}: inner dimensions ${k} ≠ ${k2}`,
+      `${op} ${showShape(a.shape)}${t(transposeA)} × ${showShape(b.shape)}${t(transposeB)}: inner dimensions ${k} ≠ ${k2}`,
     )
-  }
-  // A stack of rows times one matrix ([..., m, k] · [k, n]) is one product of [(…·m), k] · [k, n]:
-  // fold the batch into the rows (the hoisted input projection of a recurrent layer).
-  if (b.rank === 2 && a.rank > 2 && !transposeA) {
-    const rows = reshape(a, [-1, ac])
-    return reshape(matmul(rows, b, options), [...a.shape.slice(0, -1), n])
   }
   const batchA = a.shape.slice(0, -2)
   const batchB = b.shape.slice(0, -2)
   const sameBatch = batchA.length === batchB.length && batchA.every((d, i) => d === batchB[i])
-  const batchShape = sameBatch ? batchA : broadcastShapes('matmul', batchA, batchB)
+  const batchShape = sameBatch ? batchA : broadcastShapes(op, batchA, batchB)
   // Broadcast batch axes are materialised outside the trace: the primitive's rule sums them back.
   const [fa, fb] = sameBatch
     ? [a, b]
     : untraced(() => [broadcastTo(a, [...batchShape, ar, ac]), broadcastTo(b, [...batchShape, br, bc])])
   const job = { a: fa, b: fb, batch: sizeOf(batchShape), m, k, n, transposeA, transposeB, dtype: a.dtype }
-  const storage = currentBackend().matmul(job) ?? referenceFallback(job)
-  return emit(
-    'matmul',
-    [a, b],
-    { transposeA, transposeB },
-    fromStorage(storage, [...batchShape, m, n], a.dtype),
-  )
+  return { job, outShape: [...batchShape, m, n] }
 }
 
 const referenceFallback = (job: MatmulJob): Storage => reference.matmul(job) as Storage

@@ -1,0 +1,125 @@
+/**
+ * The fused product `σ(op(A)·op(B) + C)` (DESIGN: Performance shape): a matmul, an addend that
+ * broadcasts to the output (a bias `[n]`, or the input half of a recurrent step `[m, n]`) and an
+ * activation, as one primitive with its own vector-Jacobian rule. A layer's forward step is then
+ * one op (`h_t = tanh(h_{t−1}·W_hhᵀ + (x_t·W_ihᵀ + b))`, Lecture §2.1) and its backward step
+ * reuses the matmul kernels. A kernel provider may run all three in one kernel
+ * (`KernelProvider.fusedMatmul`); otherwise the addend and activation are one pass over the
+ * product.
+ */
+import { currentBackend, type FusedActivation, type MatmulJob, reference } from './backend.ts'
+import { allocate } from './dtype.ts'
+import { ArgumentError, DTypeError, ShapeError, showShape } from './errors.ts'
+import { matmulJob } from './matmul.ts'
+import { broadcastShapes, sameShape } from './shape.ts'
+import { broadcastTo, reshape } from './structure.ts'
+import { fromStorage, type Storage, type Tensor } from './tensor.ts'
+import { emit, untraced } from './trace.ts'
+
+export type { FusedActivation }
+
+export interface FusedMatmulOptions {
+  readonly transposeA?: boolean
+  readonly transposeB?: boolean
+  /** Added to the product; broadcasts to its shape (NumPy rules). */
+  readonly addend?: Tensor
+  /** σ applied last (default identity). */
+  readonly activation?: FusedActivation
+}
+
+const ACTIVATIONS: readonly FusedActivation[] = ['identity', 'tanh', 'sigmoid', 'relu']
+
+/** σ elementwise over `out`, in place (the product's fresh storage). */
+const activateInPlace = (out: Float32Array | Float64Array, activation: FusedActivation): void => {
+  switch (activation) {
+    case 'identity':
+      return
+    case 'tanh':
+      for (let i = 0; i < out.length; i++) out[i] = Math.tanh(out[i])
+      return
+    case 'sigmoid':
+      for (let i = 0; i < out.length; i++) {
+        const x = out[i]
+        out[i] = x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))
+      }
+      return
+    case 'relu':
+      for (let i = 0; i < out.length; i++) if (out[i] < 0) out[i] = 0
+      return
+  }
+}
+
+/** Product, addend and activation without a fused kernel: one pass over the product's values. */
+const unfused = (
+  job: MatmulJob,
+  addend: Tensor | undefined,
+  activation: FusedActivation,
+  outShape: readonly number[],
+): Storage => {
+  const product = (currentBackend().matmul(job) ?? reference.matmul(job)) as Storage
+  const values = product.read()
+  const out = allocate(job.dtype, values.length) as Float32Array | Float64Array
+  out.set(values)
+  if (addend !== undefined) {
+    const add = sameShape(addend.shape, outShape)
+      ? addend.data
+      : untraced(() => broadcastTo(addend, outShape)).data
+    for (let i = 0; i < out.length; i++) out[i] += add[i]
+  }
+  activateInPlace(out, activation)
+  return { device: 'cpu', read: () => out }
+}
+
+/**
+ * `σ(op(A)·op(B) + C)` in one primitive. Shapes as `matmul`; the addend broadcasts to the output.
+ *
+ * @example
+ * const h = T.fusedMatmul(T.tensor([[1, 2]]), T.eye(2), { addend: T.tensor([1, -5]), activation: 'relu' })
+ * assert.deepStrictEqual(T.toArray(h), [[2, 0]])
+ */
+export const fusedMatmul = (a: Tensor, b: Tensor, options: FusedMatmulOptions = {}): Tensor => {
+  const { addend, activation = 'identity' } = options
+  const transposeA = !!options.transposeA
+  const transposeB = !!options.transposeB
+  if (!ACTIVATIONS.includes(activation)) {
+    throw new ArgumentError(
+      `fusedMatmul: activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(activation)}`,
+    )
+  }
+  if (addend !== undefined && addend.dtype !== a.dtype) {
+    throw new DTypeError(`fusedMatmul: addend is ${addend.dtype}, the factors are ${a.dtype}`)
+  }
+  // [..., m, k]·[k, n]: one product of [(…·m), k]·[k, n], as matmul does.
+  if (b.rank === 2 && a.rank > 2 && !transposeA) {
+    const outShape = [...a.shape.slice(0, -1), transposeB ? b.shape[0] : b.shape[1]]
+    const flatAddend =
+      addend === undefined || addend.rank <= 1
+        ? addend
+        : reshape(broadcastTo(addend, broadcastShapes('fusedMatmul', addend.shape, outShape)), [
+            -1,
+            outShape[outShape.length - 1],
+          ])
+    const y = fusedMatmul(reshape(a, [-1, a.shape[a.rank - 1]]), b, { ...options, addend: flatAddend })
+    return reshape(y, outShape)
+  }
+  const { job, outShape } = matmulJob('fusedMatmul', a, b, transposeA, transposeB)
+  if (addend !== undefined) {
+    const fits =
+      addend.rank <= outShape.length &&
+      addend.shape.every((d, i) => d === 1 || d === outShape[outShape.length - addend.rank + i])
+    if (!fits) {
+      throw new ShapeError(
+        `fusedMatmul: addend ${showShape(addend.shape)} does not broadcast to the product ${showShape(outShape)}`,
+      )
+    }
+  }
+  const storage =
+    currentBackend().fusedMatmul?.(job, addend, activation) ?? unfused(job, addend, activation, outShape)
+  const inputs = addend === undefined ? [a, b] : [a, b, addend]
+  return emit(
+    'fusedMatmul',
+    inputs,
+    { transposeA, transposeB, activation },
+    fromStorage(storage, outShape, a.dtype),
+  )
+}
