@@ -70,8 +70,22 @@ const at = (
     ? `${name}[${batch} * ${rows * cols} + ${c} * ${rows} + ${r}]`
     : `${name}[${batch} * ${rows * cols} + ${r} * ${cols} + ${c}]`
 
-/** The kernel source for one product shape: thread x is a flat index into C [batch, m, n]. */
-const matmulSource = ({ m, k, n, transposeA, transposeB }: MatmulJob): string => `function (a, b) {
+/** σ as GLSL-safe JavaScript (WebGL 1 has no tanh; both forms saturate instead of overflowing). */
+const ACTIVATION: Record<T.FusedActivation, string> = {
+  identity: 's',
+  tanh: '1 - 2 / (Math.exp(2 * s) + 1)',
+  sigmoid: '1 / (1 + Math.exp(-s))',
+  relu: 'Math.max(s, 0)',
+}
+
+/**
+ * The kernel source for one product shape: thread x is a flat index into C [batch, m, n]. With
+ * `fused`, the addend c (a bias `[n]`, or one value per output) and σ finish the same kernel.
+ */
+const matmulSource = (
+  { m, k, n, transposeA, transposeB }: MatmulJob,
+  fused?: { addend: 'none' | 'bias' | 'full'; activation: T.FusedActivation },
+): string => `function (a, b${fused && fused.addend !== 'none' ? ', c' : ''}) {
   const idx = this.thread.x;
   const p = Math.floor(idx / ${m * n});
   const rest = idx - p * ${m * n};
@@ -81,7 +95,8 @@ const matmulSource = ({ m, k, n, transposeA, transposeB }: MatmulJob): string =>
   for (let q = 0; q < ${k}; q++) {
     s += ${at('a', transposeA, m, k, 'i', 'q', 'p')} * ${at('b', transposeB, k, n, 'q', 'j', 'p')};
   }
-  return s;
+  ${fused?.addend === 'bias' ? 's += c[j];' : fused?.addend === 'full' ? 's += c[idx];' : ''}
+  return ${fused ? ACTIVATION[fused.activation] : 's'};
 }`
 
 /**
@@ -121,33 +136,53 @@ export const gpujs = (options: { mode?: Mode } = {}): E.Either<Unavailable, GpuP
     return t.data as Float32Array
   }
 
+  /** One product (and, when fused, its addend and σ) as a kernel compiled once per shape. */
+  const run = (
+    job: MatmulJob,
+    fused?: { addend: 'none' | 'bias' | 'full'; activation: T.FusedActivation },
+    addend?: T.Tensor,
+  ): Storage | undefined => {
+    if (job.dtype !== 'f32') return undefined
+    const args = [operand(job.a), operand(job.b), ...(addend ? [operand(addend)] : [])]
+    const kinds = args.map((x) => (x instanceof Texture ? 't' : 'a')).join('')
+    const key = `${job.batch}x${job.m}x${job.k}x${job.n}${job.transposeA ? 'T' : 'N'}${job.transposeB ? 'T' : 'N'}${kinds}${fused ? `:${fused.addend}:${fused.activation}` : ''}`
+    let kernel = kernels.get(key)
+    if (kernel === undefined) {
+      kernel = gpu.createKernel(matmulSource(job, fused), {
+        output: [job.batch * job.m * job.n],
+        pipeline: true,
+        immutable: true,
+        precision: 'single',
+      })
+      kernels.set(key, kernel)
+    }
+    const out = (kernel as (...xs: unknown[]) => unknown)(...args)
+    if (out instanceof Texture) {
+      live++
+      const storage = new DeviceStorage(name, out, onRead)
+      made.push({ texture: out, storage: new WeakRef(storage) })
+      return storage
+    }
+    const data = Float32Array.from(out as ArrayLike<number>)
+    return { device: 'cpu', read: () => data }
+  }
+
   const provider: GpuProvider = {
     name,
     mode,
-    matmul: (job) => {
-      if (job.dtype !== 'f32') return undefined
-      const a = operand(job.a)
-      const b = operand(job.b)
-      const key = `${job.batch}x${job.m}x${job.k}x${job.n}${job.transposeA ? 'T' : 'N'}${job.transposeB ? 'T' : 'N'}${a instanceof Texture ? 't' : 'a'}${b instanceof Texture ? 't' : 'a'}`
-      let kernel = kernels.get(key)
-      if (kernel === undefined) {
-        kernel = gpu.createKernel(matmulSource(job), {
-          output: [job.batch * job.m * job.n],
-          pipeline: true,
-          immutable: true,
-          precision: 'single',
-        })
-        kernels.set(key, kernel)
-      }
-      const out = kernel(a as never, b as never) as unknown
-      if (out instanceof Texture) {
-        live++
-        const storage = new DeviceStorage(name, out, onRead)
-        made.push({ texture: out, storage: new WeakRef(storage) })
-        return storage
-      }
-      const data = Float32Array.from(out as ArrayLike<number>)
-      return { device: 'cpu', read: () => data }
+    matmul: (job) => run(job),
+    fusedMatmul: (job, addend, activation) => {
+      const out = job.batch * job.m * job.n
+      const kind =
+        addend === undefined
+          ? 'none'
+          : addend.rank === 1 && addend.size === job.n
+            ? 'bias'
+            : addend.size === out
+              ? 'full'
+              : undefined
+      // Other addend shapes (e.g. [m, 1]) take the unfused path: product here, the rest on the CPU.
+      return kind === undefined ? undefined : run(job, { addend: kind, activation }, addend)
     },
     stats: () => ({ kernels: kernels.size, liveTextures: live, readBacks }),
     mark: () => made.length,

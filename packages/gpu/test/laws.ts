@@ -54,6 +54,30 @@ export const gpuLaws = (provider: () => GpuProvider, dims: fc.Arbitrary<number>,
       assertClose(gb, rb, tol)
     },
   )
+  test.prop(
+    [
+      products(dims),
+      fc.constantFrom('identity', 'tanh', 'sigmoid', 'relu' as const),
+      fc.constantFrom('none', 'bias', 'full'),
+    ],
+    { numRuns: numRuns(runs) },
+  )(
+    'fused products σ(A·B + c) equal the composition on the reference',
+    ({ a, b, k, flags }, activation, kind) => {
+      const shape = T.withBackend(T.reference, () => T.matmul(a, b, flags)).shape
+      const addend =
+        kind === 'none'
+          ? undefined
+          : T.uniform(T.key(9), kind === 'bias' ? [shape[shape.length - 1]] : shape, -1, 1)
+      const y = T.withBackend(provider(), () =>
+        T.fusedMatmul(a, b, { ...flags, addend, activation: activation as 'tanh' }),
+      )
+      const ref = T.withBackend(T.reference, () =>
+        T.fusedMatmul(a, b, { ...flags, addend, activation: activation as 'tanh' }),
+      )
+      assertClose(y, ref, f32Tolerance(k + 4))
+    },
+  )
   it('compiles a kernel once per shape and reuses it', () => {
     const p = provider()
     const a = T.uniform(T.key(5), [3, 5], -1, 1)
