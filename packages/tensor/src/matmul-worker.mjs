@@ -6,13 +6,14 @@ import { workerData } from 'node:worker_threads'
 const { module, memory, control } = workerData
 const kernels = new WebAssembly.Instance(module, { env: { memory, abort: () => {} } }).exports
 const ctl = new Int32Array(control)
-// ctl[0]: 1 = a job is posted, −1 = stop; ctl[1..7]: a, b, c, m, k, n, scratch; ctl[8]: 1 = done.
+// ctl[0]: 1 = a job is posted, −1 = stop; ctl[1..11]: the kernel's arguments (pointers, sizes,
+// scratch, strides); ctl[12]: 1 = done.
 for (;;) {
   Atomics.wait(ctl, 0, 0)
   const state = Atomics.load(ctl, 0)
   if (state === -1) break
-  kernels.matmul(ctl[1], ctl[2], ctl[3], ctl[4], ctl[5], ctl[6], ctl[7])
+  kernels.matmul(ctl[1], ctl[2], ctl[3], ctl[4], ctl[5], ctl[6], ctl[7], ctl[8], ctl[9], ctl[10], ctl[11])
   Atomics.store(ctl, 0, 0)
-  Atomics.store(ctl, 8, 1)
-  Atomics.notify(ctl, 8)
+  Atomics.store(ctl, 12, 1)
+  Atomics.notify(ctl, 12)
 }

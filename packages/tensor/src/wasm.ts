@@ -32,7 +32,19 @@ declare global {
 
 interface Kernels {
   readonly memory: WebAssembly.Memory
-  readonly matmul: (a: number, b: number, c: number, m: number, k: number, n: number, scratch: number) => void
+  readonly matmul: (
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    scratch: number,
+    aRow: number,
+    aCol: number,
+    bRow: number,
+    bCol: number,
+  ) => void
   /** The second thread's control words, when one runs. */
   readonly control: Int32Array | undefined
 }
@@ -54,7 +66,7 @@ const PAGES = { initial: 2, maximum: 16384 }
 const startWorker = (module: WebAssembly.Module, memory: WebAssembly.Memory): Int32Array | undefined => {
   if (availableParallelism() < 2 || process.env.RECURRENT_WASM_THREADS === '1') return undefined
   try {
-    const control = new SharedArrayBuffer(9 * 4)
+    const control = new SharedArrayBuffer(13 * 4)
     const worker = new Worker(new URL('./matmul-worker.mjs', import.meta.url), {
       workerData: { module, memory, control },
     })
@@ -102,27 +114,16 @@ const reserve = (k: Kernels, bytes: number): Float32Array => {
   return view
 }
 
-/**
- * Row-major `op(t)` for every batch entry, where `t` stores `[batch, c, r]` and op transposes.
- * Cached per tensor: tensors never change, and a weight such as W_hh is transposed once for a
- * whole sequence instead of once per time step.
- */
-const transposedCache = new WeakMap<Tensor, Float32Array>()
-const transposed = (t: Tensor, batch: number, r: number, c: number): Float32Array => {
-  const hit = transposedCache.get(t)
-  if (hit) return hit
-  const src = t.data
-  const out = new Float32Array(batch * r * c)
-  for (let p = 0; p < batch; p++) {
-    const o = p * r * c
-    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[o + i * c + j] = src[o + j * r + i]
-  }
-  transposedCache.set(t, out)
-  return out
-}
-
 /** Products below this many multiply-adds stay on one thread (waking the other costs more). */
 const PARALLEL_MIN = 1 << 22
+
+/** Byte strides of op(A) and op(B): a transposed operand is read in place by the kernel. */
+interface Strides {
+  readonly aRow: number
+  readonly aCol: number
+  readonly bRow: number
+  readonly bCol: number
+}
 
 /** One product, its rows split between the two threads when it is large enough. */
 const product = (
@@ -134,27 +135,42 @@ const product = (
   inner: number,
   n: number,
   scratch: number,
+  s: Strides,
 ): void => {
   const ctl = k.control
   if (ctl === undefined || m < 8 || m * inner * n < PARALLEL_MIN) {
-    k.matmul(a, b, c, m, inner, n, scratch)
+    k.matmul(a, b, c, m, inner, n, scratch, s.aRow, s.aCol, s.bRow, s.bCol)
     return
   }
   const half = (m >> 3) << 2 // a multiple of the 4-row tile
-  const rest = m - half
-  ctl.set([a + 4 * half * inner, b, c + 4 * half * n, rest, inner, n, scratch + 32 * inner], 1)
-  Atomics.store(ctl, 8, 0)
+  ctl.set(
+    [
+      a + half * s.aRow,
+      b,
+      c + 4 * half * n,
+      m - half,
+      inner,
+      n,
+      scratch + 32 * inner,
+      s.aRow,
+      s.aCol,
+      s.bRow,
+      s.bCol,
+    ],
+    1,
+  )
+  Atomics.store(ctl, 12, 0)
   Atomics.store(ctl, 0, 1)
   Atomics.notify(ctl, 0)
-  k.matmul(a, b, c, half, inner, n, scratch)
-  while (Atomics.load(ctl, 8) === 0) Atomics.wait(ctl, 8, 0)
+  k.matmul(a, b, c, half, inner, n, scratch, s.aRow, s.aCol, s.bRow, s.bCol)
+  while (Atomics.load(ctl, 12) === 0) Atomics.wait(ctl, 12, 0)
 }
 
 /**
  * The B operand stays resident at the bottom of the heap: a recurrent layer multiplies by the
  * same weight at every step, so it is copied in once per run of steps, not once per step.
  */
-let resident: { tensor: Tensor; transposed: boolean; batch: number; size: number } | undefined
+let resident: { tensor: Tensor; size: number } | undefined
 
 const matmulWasm = (k: Kernels, job: MatmulJob): Float32Array => {
   const { batch, m, k: inner, n, transposeA, transposeB } = job
@@ -162,16 +178,22 @@ const matmulWasm = (k: Kernels, job: MatmulJob): Float32Array => {
   const heap = reserve(k, 4 * (sa + sb + sc + 16 * inner))
   const [pb, pa, pc] = [BASE / 4, BASE / 4 + sb, BASE / 4 + sb + sa]
   const scratch = pc + sc
-  const a = transposeA ? transposed(job.a, batch, m, inner) : job.a.data
-  const b = transposeB ? transposed(job.b, batch, inner, n) : job.b.data
+  // op(A)(i, p) is A[i, p], or A[p, i] when A is stored transposed ([k, m]); likewise op(B).
+  const strides: Strides = {
+    aRow: transposeA ? 4 : 4 * inner,
+    aCol: transposeA ? 4 * m : 4,
+    bRow: transposeB ? 4 : 4 * n,
+    bCol: transposeB ? 4 * inner : 4,
+  }
+  const a = job.a.data
+  const b = job.b.data
   const out = new Float32Array(batch * sc)
   for (let p = 0; p < batch; p++) {
-    const same =
-      batch === 1 && resident?.tensor === job.b && resident.transposed === transposeB && resident.size === sb
+    const same = batch === 1 && resident?.tensor === job.b && resident.size === sb
     if (!same) heap.set(b.subarray(p * sb, (p + 1) * sb), pb)
-    resident = batch === 1 ? { tensor: job.b, transposed: transposeB, batch, size: sb } : undefined
+    resident = batch === 1 ? { tensor: job.b, size: sb } : undefined
     heap.set(a.subarray(p * sa, (p + 1) * sa), pa)
-    product(k, 4 * pa, 4 * pb, 4 * pc, m, inner, n, 4 * scratch)
+    product(k, 4 * pa, 4 * pb, 4 * pc, m, inner, n, 4 * scratch, strides)
     out.set(heap.subarray(pc, pc + sc), p * sc)
   }
   return out
