@@ -10,12 +10,16 @@
 import type { Attrs, Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 
-/** A rule: output cotangents (zeros filled in), the application's inputs, outputs and attrs. */
+/**
+ * A rule: output cotangents (zeros filled in), the application's inputs, outputs and attrs, and
+ * which inputs need a cotangent (a rule may skip the others and return null for them).
+ */
 export type VjpRule = (
   cts: readonly Tensor[],
   inputs: readonly Tensor[],
   outputs: readonly Tensor[],
   attrs: Attrs,
+  needed?: readonly boolean[],
 ) => (Tensor | null)[]
 
 /** Primitives through which no gradient flows: their outputs are constants. */
@@ -48,21 +52,32 @@ const unary =
   (f: (g: Tensor, x: Tensor, y: Tensor) => Tensor): VjpRule =>
   ([g], [x], [y]) => [f(g, x, y)]
 
-const matmulRule: VjpRule = ([g], [a, b], _, attrs) => {
+const matmulRule: VjpRule = ([g], [a, b], _, attrs, needed) => {
   const tA = attrs.transposeA as boolean
   const tB = attrs.transposeB as boolean
   // C = op(A)·op(B): dA and dB are products of g with the other factor (transposes as flags).
-  const [da, db] = !tA
-    ? !tB
-      ? [T.matmul(g, b, { transposeB: true }), T.matmul(a, g, { transposeA: true })]
-      : [T.matmul(g, b), T.matmul(g, a, { transposeA: true })]
-    : !tB
-      ? [T.matmul(b, g, { transposeB: true }), T.matmul(a, g)]
-      : [
-          T.matmul(b, g, { transposeA: true, transposeB: true }),
-          T.matmul(g, a, { transposeA: true, transposeB: true }),
-        ]
-  return [T.sumTo(da, a.shape), T.sumTo(db, b.shape)]
+  // A factor that needs no cotangent (data, not a parameter) costs no product.
+  const da =
+    needed?.[0] === false
+      ? null
+      : !tA
+        ? !tB
+          ? T.matmul(g, b, { transposeB: true })
+          : T.matmul(g, b)
+        : !tB
+          ? T.matmul(b, g, { transposeB: true })
+          : T.matmul(b, g, { transposeA: true, transposeB: true })
+  const db =
+    needed?.[1] === false
+      ? null
+      : !tA
+        ? !tB
+          ? T.matmul(a, g, { transposeA: true })
+          : T.matmul(g, a, { transposeA: true })
+        : !tB
+          ? T.matmul(a, g)
+          : T.matmul(g, a, { transposeA: true, transposeB: true })
+  return [da && T.sumTo(da, a.shape), db && T.sumTo(db, b.shape)]
 }
 
 /** σ'(u) from y = σ(u), for the activations a fused product can end with. */
@@ -80,10 +95,10 @@ const activationSlope = (activation: string, y: Tensor): Tensor | null => {
 }
 
 /** y = σ(op(A)·op(B) + C): ∂u = g ⊙ σ'(u), then the matmul rule, and ∂C = ∂u summed to C's shape. */
-const fusedMatmulRule: VjpRule = ([g], inputs, [y], attrs) => {
+const fusedMatmulRule: VjpRule = ([g], inputs, [y], attrs, needed) => {
   const slope = activationSlope(attrs.activation as string, y)
   const du = slope === null ? g : T.mul(g, slope)
-  const [da, db] = matmulRule([du], inputs.slice(0, 2), [y], attrs)
+  const [da, db] = matmulRule([du], inputs.slice(0, 2), [y], attrs, needed)
   return inputs.length === 3 ? [da, db, T.sumTo(du, inputs[2].shape)] : [da, db]
 }
 

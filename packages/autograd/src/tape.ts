@@ -69,7 +69,13 @@ export class Tape implements Tracer {
       const inGrads =
         node.primitive === 'custom'
           ? (node.attrs.vjp as CarriedVjp)(gs)
-          : ruleFor(node.primitive)(gs, node.inputs, node.outputs, node.attrs)
+          : ruleFor(node.primitive)(
+              gs,
+              node.inputs,
+              node.outputs,
+              node.attrs,
+              node.inSlots.map((slot) => slot >= 0),
+            )
       for (let i = 0; i < node.inputs.length; i++) {
         const s = node.inSlots[i]
         const g = inGrads[i]
