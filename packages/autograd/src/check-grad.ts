@@ -7,6 +7,7 @@ import type { Key, Tensor, Tree } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import { vjp } from './grad.ts'
 
+/** Step, tolerances and mode of a gradient check (PyTorch gradcheck's defaults). */
 export interface CheckGradOptions {
   /** Finite-difference step (default 1e-6). */
   readonly eps?: number
@@ -35,6 +36,7 @@ export interface GradMismatch {
   readonly relError: number
 }
 
+/** What `checkGrad` found: pass or fail, how many pairs it compared, and the worst one. */
 export interface CheckGradReport {
   readonly ok: boolean
   readonly mode: 'jacobian' | 'directional'

@@ -102,6 +102,7 @@ const fusedMatmulRule: VjpRule = ([g], inputs, [y], attrs, needed) => {
   return inputs.length === 3 ? [da, db, T.sumTo(du, inputs[2].shape)] : [da, db]
 }
 
+/** The table: primitive name → its vector-Jacobian rule (composites have none). */
 export const RULES: Readonly<Record<string, VjpRule>> = {
   add: ([g], [a, b]) => [T.sumTo(g, a.shape), T.sumTo(g, b.shape)],
   sub: ([g], [a, b]) => [T.sumTo(g, a.shape), T.sumTo(T.neg(g), b.shape)],

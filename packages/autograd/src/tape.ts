@@ -20,6 +20,7 @@ interface Node {
   readonly outSlots: number[]
 }
 
+/** One `grad` level's record of the primitives applied to the values it tracks (slots). */
 export class Tape implements Tracer {
   readonly #slots = new WeakMap<Tensor, number>()
   readonly #nodes: Node[] = []

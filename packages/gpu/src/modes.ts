@@ -16,6 +16,7 @@ export interface Unavailable {
   readonly reason: string
 }
 
+/** The `Left` of a mode that cannot run here. */
 export const unavailable = (mode: string, reason: string): Unavailable => ({
   _tag: 'Unavailable',
   mode,
