@@ -15,6 +15,7 @@ export { type BidirectionalOptions, bidirectional, stack } from './combinators.t
 export { type ElmanOptions, type ElmanParams, elman } from './elman.ts'
 export { elmanBptt } from './elman-bptt.ts'
 export { type GruParams, gru } from './gru.ts'
+export { type GruSequenceWeights, gruSequence } from './gru-sequence.ts'
 export { forgetBias, glorotUniform, identity, orthogonal, uniformRecurrent, zerosInit } from './init.ts'
 export { type IrnnOptions, irnn } from './irnn.ts'
 export { type JordanOptions, type JordanParams, jordan } from './jordan.ts'

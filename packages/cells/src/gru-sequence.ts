@@ -1,0 +1,161 @@
+/**
+ * A whole GRU layer over a sequence as one op with a hand-written backward pass (the fast path of
+ * `rnn(gru())`, like `lstm-sequence.ts` for the LSTM). The input projection `x·W_ihᵀ + b_ih` is
+ * hoisted outside; per step the forward pass does one `h·W_hhᵀ` product and the gate arithmetic
+ * in one pass over the elements; the backward pass one `∂g·W_hh` product per step, and one
+ * product over all steps for `∂W_hh`. Padded steps keep the state and output 0.
+ *
+ * Per element (PyTorch's formulation; g_x = x-part, g_h = h·W_hhᵀ + b_hh, gate order r, z, n):
+ *   r = σ(gx_r + gh_r),  z = σ(gx_z + gh_z),  n = tanh(gx_n + r·gh_n),  h' = (1 − z)·n + z·h
+ * Backward, from ∂h':
+ *   ∂n = ∂h'·(1 − z),  ∂z = ∂h'·(h − n),  ∂a_n = ∂n·(1 − n²)
+ *   ∂gx_n = ∂a_n,  ∂gh_n = ∂a_n·r,  ∂a_r = ∂a_n·gh_n·r(1 − r),  ∂a_z = ∂z·z(1 − z)
+ *   ∂gx_{r,z} = ∂gh_{r,z} = ∂a_{r,z},   ∂h = ∂h'·z + ∂g_h·W_hh
+ */
+import { customVjp } from '@recurrent/autograd'
+import type { Tensor } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
+import { recurrentProduct, sigmoid } from './recurrence.ts'
+
+export interface GruSequenceWeights {
+  readonly W_hh: Tensor
+  readonly b_hh: Tensor
+}
+
+interface Saved {
+  readonly xp: Tensor
+  readonly w: GruSequenceWeights
+  readonly lengths: readonly number[]
+  readonly hPrev: Float64Array // [T, B, H]
+  readonly gates: Float64Array // [T, B, 4, H]: r, z, n, gh_n
+}
+
+type Out = { output: Tensor; h: Tensor }
+
+const run = (
+  xp: Tensor,
+  w: GruSequenceWeights,
+  h0: Tensor,
+  lengths: readonly number[],
+  save: boolean,
+): [Out, Saved | null] => {
+  const [steps, B, G] = xp.shape
+  const H = G / 3
+  const dt = xp.dtype
+  const xd = xp.data
+  const bh = w.b_hh.data
+  let h = Float64Array.from(h0.data)
+  let hNext = new Float64Array(B * H)
+  const out = T.allocate(dt, steps * B * H)
+  const n = steps * B * H
+  const saved = save ? { hPrev: new Float64Array(n), gates: new Float64Array(4 * n) } : null
+  for (let t = 0; t < steps; t++) {
+    const rec = recurrentProduct(h, w.W_hh, B, true, dt)
+    hNext.set(h)
+    for (let b = 0; b < B; b++) {
+      if (t >= lengths[b]) continue
+      const xr = (t * B + b) * G
+      const rr = b * G
+      for (let j = 0; j < H; j++) {
+        const e = b * H + j
+        const ghn = rec[rr + 2 * H + j] + bh[2 * H + j]
+        const r = sigmoid(xd[xr + j] + rec[rr + j] + bh[j])
+        const z = sigmoid(xd[xr + H + j] + rec[rr + H + j] + bh[H + j])
+        const nn = Math.tanh(xd[xr + 2 * H + j] + r * ghn)
+        const hv = (1 - z) * nn + z * h[e]
+        hNext[e] = hv
+        out[(t * B + b) * H + j] = hv
+        if (saved) {
+          const s = (t * B + b) * 4 * H + j
+          saved.gates[s] = r
+          saved.gates[s + H] = z
+          saved.gates[s + 2 * H] = nn
+          saved.gates[s + 3 * H] = ghn
+        }
+      }
+    }
+    if (saved) saved.hPrev.set(h, t * B * H)
+    ;[h, hNext] = [hNext, h]
+  }
+  const result = {
+    output: T.fromData(out, [steps, B, H], dt),
+    h: T.cast(T.tensor(h, { shape: [B, H], dtype: 'f64' }), dt),
+  }
+  return [result, saved ? { xp, w, lengths, ...saved } : null]
+}
+
+const backward = (r: Saved, ct: Out): [Tensor, GruSequenceWeights, Tensor] => {
+  const [steps, B, G] = r.xp.shape
+  const H = G / 3
+  const dt = r.xp.dtype
+  const dy = ct.output.data
+  const { gates, hPrev, w } = r
+  let dh = Float64Array.from(ct.h.data)
+  const dGx = new Float64Array(steps * B * G)
+  const dGh = new Float64Array(steps * B * G)
+  for (let t = steps - 1; t >= 0; t--) {
+    const direct = dh.slice()
+    for (let b = 0; b < B; b++) {
+      if (t >= r.lengths[b]) continue
+      for (let j = 0; j < H; j++) {
+        const e = b * H + j
+        const x = (t * B + b) * H + j
+        const s = (t * B + b) * 4 * H + j
+        const rg = gates[s]
+        const z = gates[s + H]
+        const nn = gates[s + 2 * H]
+        const ghn = gates[s + 3 * H]
+        const dhe = dh[e] + dy[x]
+        const dan = dhe * (1 - z) * (1 - nn * nn)
+        const dar = dan * ghn * rg * (1 - rg)
+        const daz = dhe * (hPrev[x] - nn) * z * (1 - z)
+        const g = (t * B + b) * G
+        dGx[g + j] = dar
+        dGx[g + H + j] = daz
+        dGx[g + 2 * H + j] = dan
+        dGh[g + j] = dar
+        dGh[g + H + j] = daz
+        dGh[g + 2 * H + j] = dan * rg
+        direct[e] = dhe * z
+      }
+    }
+    const rec = recurrentProduct(dGh.subarray(t * B * G, (t + 1) * B * G), w.W_hh, B, false, dt)
+    for (let b = 0; b < B; b++) {
+      if (t >= r.lengths[b]) continue
+      for (let j = 0; j < H; j++) direct[b * H + j] += rec[b * H + j]
+    }
+    dh = direct
+  }
+  const DGh = T.cast(T.tensor(dGh, { shape: [steps * B, G], dtype: 'f64' }), dt)
+  const grads: GruSequenceWeights = {
+    W_hh: T.matmul(DGh, T.cast(T.tensor(hPrev, { shape: [steps * B, H], dtype: 'f64' }), dt), {
+      transposeA: true,
+    }),
+    b_hh: T.sum(DGh, { axis: 0 }),
+  }
+  return [
+    T.cast(T.tensor(dGx, { shape: [steps, B, G], dtype: 'f64' }), dt),
+    grads,
+    T.cast(T.tensor(dh, { shape: [B, H], dtype: 'f64' }), dt),
+  ]
+}
+
+/**
+ * Runs the GRU recurrence over pre-projected inputs `xp = x·W_ihᵀ + b_ih` (`[T, B, 3H]`) from
+ * `h0`; returns every output `[T, B, H]` and the final `h`. `lengths` gives each sequence's
+ * valid steps.
+ */
+export const gruSequence = (
+  xp: Tensor,
+  weights: GruSequenceWeights,
+  h0: Tensor,
+  lengths: readonly number[],
+): Out =>
+  customVjp(
+    (x: Tensor, w: GruSequenceWeights, h: Tensor) => run(x, w, h, lengths, false)[0],
+    (x: Tensor, w: GruSequenceWeights, h: Tensor) => {
+      const [out, saved] = run(x, w, h, lengths, true)
+      return [out, saved as Saved]
+    },
+    (saved: Saved, ct: Out) => backward(saved, ct),
+  )(xp, weights, h0)

@@ -1,0 +1,66 @@
+/**
+ * Helpers shared by the whole-sequence recurrences (`lstm-sequence.ts`, `gru-sequence.ts`): the
+ * logistic function on plain numbers, and the per-step recurrent products on plain arrays.
+ */
+import type { Tensor } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
+
+/** σ(x) = 1 / (1 + e^{−x}), evaluated without overflow. */
+export const sigmoid = (x: number): number =>
+  x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))
+
+/** Products below this many multiply-adds run as plain loops. */
+const SMALL_PRODUCT = 1 << 14
+/** Weights as doubles, once per weight tensor (tensors never change). */
+const doubles = new WeakMap<Tensor, Float64Array>()
+const asDoubles = (W: Tensor): Float64Array => {
+  let d = doubles.get(W)
+  if (d === undefined) doubles.set(W, (d = Float64Array.from(W.data)))
+  return d
+}
+/**
+ * The per-step recurrent products: `x·Wᵀ` (W `[G, H]`, x `[B, H]` → `[B, G]`) or `x·W`
+ * (x `[B, G]` → `[B, H]`). A lecture-size product is a few thousand multiply-adds: a plain loop
+ * over the arrays beats building tensors and dispatching a kernel. Larger ones go through
+ * `T.matmul`, and so through the fastest kernel provider.
+ */
+export const recurrentProduct = (
+  x: Float64Array,
+  W: Tensor,
+  B: number,
+  transposeW: boolean,
+  dt: T.DType,
+): ArrayLike<number> => {
+  const G = W.shape[0]
+  const H = W.shape[1]
+  const inner = transposeW ? H : G
+  const outer = transposeW ? G : H
+  if (B * G * H > SMALL_PRODUCT) {
+    return T.matmul(T.cast(T.tensor(x, { shape: [B, inner], dtype: 'f64' }), dt), W, {
+      transposeB: transposeW,
+    }).data
+  }
+  const w = asDoubles(W)
+  const out = new Float64Array(B * outer)
+  for (let b = 0; b < B; b++) {
+    const xo = b * inner
+    const oo = b * outer
+    if (transposeW) {
+      // out[o] = Σ_q x[q]·W[o, q]: contiguous rows of W.
+      for (let o = 0; o < outer; o++) {
+        let s = 0
+        const wo = o * H
+        for (let q = 0; q < inner; q++) s += x[xo + q] * w[wo + q]
+        out[oo + o] = s
+      }
+    } else {
+      // out[o] = Σ_q x[q]·W[q, o]: accumulate rows of W (i-k-j order).
+      for (let q = 0; q < inner; q++) {
+        const xq = x[xo + q]
+        const wq = q * H
+        for (let o = 0; o < outer; o++) out[oo + o] += xq * w[wq + o]
+      }
+    }
+  }
+  return out
+}
