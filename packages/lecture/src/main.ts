@@ -3,6 +3,8 @@
  * the lecture's sections with the library and prints what each one computes.
  */
 
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import * as T from '@recurrent/tensor'
 import * as E from 'fp-ts/lib/Either.js'
 import { runAllOnes, SECTION_2_2_INPUTS } from './all-ones.ts'
@@ -12,7 +14,8 @@ import { LSTM_TOY_INPUTS, runLstmToy } from './lstm-toy.ts'
 
 const USAGE = `usage: recurrent lecture [--section ${SECTIONS.join('|')}] [--out DIR]
 
-  lecture   run the lecture's sections and print their results`
+  lecture   run the lecture's sections and print their results
+            --out DIR also writes them to DIR/lecture.txt`
 
 const fmt = (rows: T.Nested): string => (rows as number[][]).map((r) => `[${r.join(',')}]`).join(' ')
 
@@ -75,6 +78,28 @@ const run = (args: Args, print: (line: string) => void): number => {
     return 0
   }
   const sections = args.section ? [args.section] : SECTIONS
-  for (const s of sections) SECTION_RUNNERS[s](print)
+  const lines: string[] = []
+  const both = (line: string) => {
+    lines.push(line)
+    print(line)
+  }
+  for (const s of sections) SECTION_RUNNERS[s](both)
+  if (args.out !== undefined) {
+    const file = writeReport(args.out, 'lecture.txt', `${lines.join('\n')}\n`)
+    print(`report written to ${file}`)
+  }
   return 0
+}
+
+/**
+ * Writes `text` to `dir/name` atomically: a temporary file in the same folder, then a rename, so
+ * a reader never sees a half-written report.
+ */
+const writeReport = (dir: string, name: string, text: string): string => {
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, name)
+  const temporary = join(dir, `.${name}.${process.pid}.tmp`)
+  writeFileSync(temporary, text)
+  renameSync(temporary, file)
+  return file
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { decodeArgs, main } from '../src/index.ts'
 
@@ -40,6 +43,15 @@ describe('recurrent command line', () => {
     expect(text.indexOf('§2.2')).toBeLessThan(text.indexOf('§3.2'))
     expect(text).toContain('output 0 0 0 7.00 0')
     expect(text).toContain('y =      20751.64')
+  })
+  it('--out writes the printed report to DIR/lecture.txt, with no temporary file left behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lecture-'))
+    const { code, text } = await capture(['lecture', '--section', '2.2', '--out', join(dir, 'report')])
+    expect(code).toBe(0)
+    const written = readFileSync(join(dir, 'report', 'lecture.txt'), 'utf8')
+    expect(written).toContain('outputs [4,4] [12,12] [32,32]')
+    expect(text).toContain(`report written to ${join(dir, 'report', 'lecture.txt')}`)
+    expect(readdirSync(join(dir, 'report'))).toEqual(['lecture.txt'])
   })
   it('exits with 2 on bad usage and 0 on help', async () => {
     expect((await capture(['lecture', '--section', 'x'])).code).toBe(2)
