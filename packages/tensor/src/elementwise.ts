@@ -14,6 +14,8 @@ export type Operand = Tensor | number
 
 export type Kernel = {
   fast: (out: TypedArray, ...inputs: TypedArray[]) => void
+  /** The fast loop with some inputs of one element read once (a weak scalar, a bias of 1). */
+  scalar: (mask: number) => (out: TypedArray, ...inputs: TypedArray[]) => void
   general: (out: TypedArray, shape: Shape, ...inputsThenStrides: (TypedArray | number[])[]) => void
 }
 
@@ -54,7 +56,23 @@ export const compile = (arity: number, expr: string): Kernel => {
        }
      }`,
   )
-  const k = { fast, general } as Kernel
+  const variants = new Map<number, Kernel['fast']>()
+  const scalar = (mask: number): Kernel['fast'] => {
+    let f = variants.get(mask)
+    if (f === undefined) {
+      const isScalar = (i: number) => (mask >> i) & 1
+      f = new Function(
+        'out',
+        ...arrays,
+        `const n = out.length;
+         ${ids.map((v, i) => (isScalar(i) ? `const ${v} = a_${v}[0];` : '')).join(' ')}
+         for (let i = 0; i < n; i++) { ${ids.map((v, i) => (isScalar(i) ? '' : `const ${v} = a_${v}[i];`)).join(' ')} out[i] = ${expr}; }`,
+      ) as Kernel['fast']
+      variants.set(mask, f)
+    }
+    return f
+  }
+  const k = { fast, general, scalar } as Kernel
   kernels.set(key, k)
   return k
 }
@@ -82,7 +100,13 @@ export const mapElements = (
   const shape = broadcastShapes(primitive, ...inputs.map((t) => t.shape))
   const out = allocate(outDType, sizeOf(shape))
   const datas = inputs.map((t) => t.data)
-  if (inputs.every((t) => t.size === out.length)) k.fast(out, ...datas)
+  let mask = 0
+  let flat = true
+  inputs.forEach((t, i) => {
+    if (t.size === 1 && out.length !== 1) mask |= 1 << i
+    else if (t.size !== out.length) flat = false
+  })
+  if (flat) (mask === 0 ? k.fast : k.scalar(mask))(out, ...datas)
   else k.general(out, shape, ...datas, ...inputs.map((t) => broadcastStrides(t.shape, shape)))
   return emit(primitive, inputs, attrs, fromData(out, shape, outDType))
 }
