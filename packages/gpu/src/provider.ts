@@ -133,7 +133,9 @@ export const gpujs = (options: { mode?: Mode } = {}): E.Either<Unavailable, GpuP
   const operand = (t: T.Tensor): Texture | Float32Array => {
     const s = t.storage
     if (s instanceof DeviceStorage && s.device === name && s.texture !== undefined) return s.texture
-    return t.data as Float32Array
+    const data = t.data as Float32Array
+    // gpu.js reads some inputs through their whole buffer: hand it a standalone array, not a view.
+    return data.byteOffset === 0 && data.buffer.byteLength === data.byteLength ? data : data.slice()
   }
 
   /** One product (and, when fused, its addend and σ) as a kernel compiled once per shape. */
