@@ -11,14 +11,20 @@ for (const name of readdirSync(join(root, 'packages')).sort()) {
   const pkg = JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8'))
   if (!pkg.scripts?.test) continue
   const dir = join(root, 'packages', name, '.vitest')
-  const reports = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : []
+  const reports = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+    : []
   if (!reports.includes('results.json')) missing.push(name)
   for (const file of reports) {
     const r = JSON.parse(readFileSync(join(dir, file), 'utf8'))
     passed += r.numPassedTests
     failed += r.numFailedTests
     skipped += r.numPendingTests + (r.numTodoTests ?? 0)
-    console.log(`  ${`${name} ${file.replace('.json', '')}`.padEnd(22)} ${r.numPassedTests} passed, ${r.numFailedTests} failed`)
+    console.log(
+      `  ${`${name} ${file.replace('.json', '')}`.padEnd(22)} ${r.numPassedTests} passed, ${r.numFailedTests} failed`,
+    )
   }
 }
 for (const name of missing) console.log(`  ${name.padEnd(10)} no report: its tests did not run`)
