@@ -22,7 +22,9 @@ const LectureArgs = t.type({
 
 const HelpArgs = t.type({ command: t.literal('help') })
 
-export const Args = t.union([LectureArgs, HelpArgs])
+const BackendsArgs = t.type({ command: t.literal('backends') })
+
+export const Args = t.union([LectureArgs, HelpArgs, BackendsArgs])
 export type Args = t.TypeOf<typeof Args>
 
 /** A bad command line: what was wrong, for the user. */
@@ -74,7 +76,7 @@ export const decodeArgs = (argv: readonly string[]): E.Either<UsageError, Args> 
   if (parsed.values.help) return E.right({ command: 'help' })
   const raw =
     command === 'lecture' ? { command, section: parsed.values.section, out: parsed.values.out } : { command }
-  if (command !== 'lecture' && command !== 'help')
+  if (command !== 'lecture' && command !== 'help' && command !== 'backends')
     return E.left(usageError(`unknown command ${JSON.stringify(command)}`))
   return pipe(
     Args.decode(raw),

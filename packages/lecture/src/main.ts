@@ -13,8 +13,10 @@ import { explodingGradient, MEMORY_WEIGHTS } from './exploding-gradients.ts'
 import { LSTM_TOY_INPUTS, runLstmToy } from './lstm-toy.ts'
 
 const USAGE = `usage: recurrent lecture [--section ${SECTIONS.join('|')}] [--out DIR]
+       recurrent backends
 
   lecture   run the lecture's sections and print their results
+  backends  list the kernel providers and gpu.js modes here, and why any is off
             --out DIR also writes them to DIR/lecture.txt`
 
 const fmt = (rows: T.Nested): string => (rows as number[][]).map((r) => `[${r.join(',')}]`).join(' ')
@@ -72,11 +74,25 @@ export const main = async (
   return run(args.right, print)
 }
 
-const run = (args: Args, print: (line: string) => void): number => {
+/** The kernel providers and gpu.js modes available here, and the reason for each one that is not. */
+const listBackends = async (print: (line: string) => void): Promise<number> => {
+  print('kernel providers (@recurrent/tensor):')
+  for (const b of T.backends())
+    print(`  ${b.name.padEnd(12)} ${b.available ? 'available' : `off: ${b.reason}`}`)
+  print(`  (wasm matmul threads: ${T.wasmThreads()})`)
+  const { gpuModes } = await import('@recurrent/gpu')
+  print('gpu.js modes (@recurrent/gpu):')
+  for (const m of gpuModes())
+    print(`  ${m.mode.padEnd(12)} ${m.available ? 'available' : `off: ${m.reason}`}`)
+  return 0
+}
+
+const run = async (args: Args, print: (line: string) => void): Promise<number> => {
   if (args.command === 'help') {
     print(USAGE)
     return 0
   }
+  if (args.command === 'backends') return listBackends(print)
   const sections = args.section ? [args.section] : SECTIONS
   const lines: string[] = []
   const both = (line: string) => {

@@ -53,6 +53,14 @@ describe('recurrent command line', () => {
     expect(text).toContain(`report written to ${join(dir, 'report', 'lecture.txt')}`)
     expect(readdirSync(join(dir, 'report'))).toEqual(['lecture.txt'])
   })
+  it('recurrent backends lists every provider and gpu.js mode, with the reason for each one off', async () => {
+    const { code, text } = await capture(['backends'])
+    expect(code).toBe(0)
+    expect(text).toMatch(/reference\s+available/)
+    expect(text).toMatch(/wasm\s+available/)
+    expect(text).toMatch(/cpu\s+available/)
+    expect(text).toMatch(/webgpu\s+off: .*glibc/)
+  })
   it('exits with 2 on bad usage and 0 on help', async () => {
     expect((await capture(['lecture', '--section', 'x'])).code).toBe(2)
     expect((await capture(['--help'])).code).toBe(0)
