@@ -6,6 +6,7 @@ export type DType = 'f32' | 'f64' | 'i32' | 'bool'
 /** The typed array that stores each dtype. */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array
 
+/** Every dtype. */
 export const DTYPES: readonly DType[] = ['f32', 'f64', 'i32', 'bool']
 
 const CONSTRUCTORS = { f32: Float32Array, f64: Float64Array, i32: Int32Array, bool: Uint8Array } as const
@@ -36,7 +37,12 @@ export const allocate = (dtype: DType, n: number): TypedArray => {
   return out
 }
 
+/** Whether gradients flow through values of this dtype (f32, f64). */
 export const isFloat = (dtype: DType): boolean => dtype === 'f32' || dtype === 'f64'
+
+/** The float dtypes, and those arithmetic accepts (bool only masks and selects). */
+export const FLOATS: readonly DType[] = ['f32', 'f64']
+export const NUMERIC: readonly DType[] = ['f32', 'f64', 'i32']
 
 /** Bytes per element, as stored and as written to safetensors. */
 export const itemSize = (dtype: DType): number => (dtype === 'f64' ? 8 : dtype === 'bool' ? 1 : 4)

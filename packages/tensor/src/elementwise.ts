@@ -3,7 +3,7 @@
  * expression over the elements `x`, `y`, `z`. A kernel is compiled once per (arity, expression)
  * into a plain loop over typed arrays: no closure call and no allocation per element.
  */
-import { allocate, type DType, isFloat, type TypedArray } from './dtype.ts'
+import { allocate, type DType, FLOATS, isFloat, NUMERIC, requireDType, type TypedArray } from './dtype.ts'
 import { DTypeError } from './errors.ts'
 import { broadcastShapes, broadcastStrides, type Shape, sameShape, sizeOf } from './shape.ts'
 import { fromData, type Tensor } from './tensor.ts'
@@ -136,14 +136,6 @@ const scalar = (value: number, dtype: DType): Tensor => {
   return fromData(data, [], dtype)
 }
 
-const checkDType = (op: string, dt: DType, allowed: readonly DType[]): void => {
-  if (!allowed.includes(dt))
-    throw new DTypeError(`${op}: dtype ${dt} is not supported (expected ${allowed.join(' or ')})`)
-}
-
-const FLOAT: readonly DType[] = ['f32', 'f64']
-const NUMERIC: readonly DType[] = ['f32', 'f64', 'i32']
-
 /** Binary ops: float expression, and i32 expression where integers make sense. */
 const BINARY = {
   add: { float: 'x + y', int: '(x + y) | 0' },
@@ -157,12 +149,12 @@ const BINARY = {
 
 const binary = (op: keyof typeof BINARY) => {
   const rule: { float: string; int?: string } = BINARY[op]
-  const allowed = rule.int ? NUMERIC : FLOAT
+  const allowed = rule.int ? NUMERIC : FLOATS
   const floatKernel = compile(2, rule.float)
   const intKernel = rule.int ? compile(2, rule.int) : floatKernel
   return (a: Operand, b: Operand): Tensor => {
     const [x, y] = coerce(op, [a, b])
-    checkDType(op, x.dtype, allowed)
+    requireDType(op, x.dtype, allowed)
     return mapElements(op, [x, y], x.dtype, isFloat(x.dtype) ? floatKernel : intKernel)
   }
 }
@@ -197,12 +189,12 @@ const UNARY = {
 
 const unary = (op: keyof typeof UNARY) => {
   const rule: { float: string; int?: string } = UNARY[op]
-  const allowed = rule.int ? NUMERIC : FLOAT
+  const allowed = rule.int ? NUMERIC : FLOATS
   const floatKernel = compile(1, rule.float)
   const intKernel = rule.int ? compile(1, rule.int) : floatKernel
   return (a: Operand): Tensor => {
     const [x] = coerce(op, [a])
-    checkDType(op, x.dtype, allowed)
+    requireDType(op, x.dtype, allowed)
     return mapElements(op, [x], x.dtype, isFloat(x.dtype) ? floatKernel : intKernel)
   }
 }
@@ -245,7 +237,7 @@ const compare = (op: keyof typeof COMPARE) => {
   const kernel = compile(2, COMPARE[op])
   return (a: Operand, b: Operand): Tensor => {
     const [x, y] = coerce(op, [a, b])
-    if (x.dtype === 'bool' && op !== 'eq' && op !== 'ne') checkDType(op, x.dtype, NUMERIC)
+    if (x.dtype === 'bool' && op !== 'eq' && op !== 'ne') requireDType(op, x.dtype, NUMERIC)
     return mapElements(op, [x, y], 'bool', kernel)
   }
 }
@@ -264,7 +256,7 @@ export const gt = compare('gt')
 export const ge = compare('ge')
 
 const requireBool = (op: string, ts: readonly Tensor[]): void =>
-  ts.forEach((t) => checkDType(op, t.dtype, ['bool']))
+  ts.forEach((t) => requireDType(op, t.dtype, ['bool']))
 
 /** Elementwise logical and of two bool tensors. */
 export const logicalAnd = (a: Tensor, b: Tensor): Tensor => {
@@ -291,7 +283,7 @@ export const logicalNot = (a: Tensor): Tensor => {
  * assert.deepStrictEqual(T.toArray(T.where(m, T.tensor([1, 2]), 0)), [1, 0])
  */
 export const where = (cond: Tensor, a: Operand, b: Operand): Tensor => {
-  checkDType('where', cond.dtype, ['bool'])
+  requireDType('where', cond.dtype, ['bool'])
   const [x, y] = coerce('where', [a, b])
   return mapElements('where', [cond, x, y], x.dtype, 'x ? y : z')
 }
@@ -302,7 +294,7 @@ export const where = (cond: Tensor, a: Operand, b: Operand): Tensor => {
  */
 export const clip = (x: Tensor, lo: Operand, hi: Operand): Tensor => {
   const [t, l, h] = coerce('clip', [x, lo, hi])
-  checkDType('clip', t.dtype, NUMERIC)
+  requireDType('clip', t.dtype, NUMERIC)
   return mapElements('clip', [t, l, h], t.dtype, 'x < y ? y : x > z ? z : x')
 }
 

@@ -5,8 +5,8 @@
  * the key gives the stream. Only 32-bit integer arithmetic is involved, so the same key gives
  * the same numbers on every platform.
  */
-import { allocate, type DType } from './dtype.ts'
-import { ArgumentError, DTypeError } from './errors.ts'
+import { allocate, type DType, FLOATS, requireDType } from './dtype.ts'
+import { ArgumentError } from './errors.ts'
 import { checkShape, type Shape, sizeOf } from './shape.ts'
 import { fromData, type Tensor } from './tensor.ts'
 
@@ -84,11 +84,6 @@ export const foldIn = (k: Key, data: number): Key => {
   return makeKey(a, b)
 }
 
-const requireFloat = (op: string, dtype: DType): void => {
-  if (dtype !== 'f32' && dtype !== 'f64')
-    throw new DTypeError(`${op}: dtype must be f32 or f64, got ${dtype}`)
-}
-
 /** Uniform doubles in [0, 1) with 53 random bits each, two words per number. */
 const unitDoubles = (k: Key, n: number): Float64Array => {
   const bits = randomBits(k, 2 * n)
@@ -107,7 +102,7 @@ const unitDoubles = (k: Key, n: number): Float64Array => {
  */
 export const uniform = (k: Key, shape: Shape, lo = 0, hi = 1, dtype: DType = 'f32'): Tensor => {
   checkShape('uniform', shape)
-  requireFloat('uniform', dtype)
+  requireDType('uniform', dtype, FLOATS)
   const u = unitDoubles(k, sizeOf(shape))
   const out = allocate(dtype, u.length)
   for (let i = 0; i < u.length; i++) out[i] = lo + (hi - lo) * u[i]
@@ -123,7 +118,7 @@ export const uniform = (k: Key, shape: Shape, lo = 0, hi = 1, dtype: DType = 'f3
  */
 export const randn = (k: Key, shape: Shape, dtype: DType = 'f32'): Tensor => {
   checkShape('randn', shape)
-  requireFloat('randn', dtype)
+  requireDType('randn', dtype, FLOATS)
   const n = sizeOf(shape)
   const u = unitDoubles(k, n + (n % 2))
   const out = allocate(dtype, n)

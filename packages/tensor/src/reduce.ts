@@ -3,9 +3,9 @@
  * `logSumExp` are primitives; `mean`, `min`, `softmax` and `logSoftmax` are composed from them
  * and so get their gradients for free.
  */
-import { allocate, type TypedArray } from './dtype.ts'
+import { allocate, FLOATS, NUMERIC, requireDType, type TypedArray } from './dtype.ts'
 import { div, exp, neg, sub } from './elementwise.ts'
-import { DTypeError, ShapeError, showShape } from './errors.ts'
+import { ShapeError, showShape } from './errors.ts'
 import { normalizeAxes, sizeOf, stridesOf } from './shape.ts'
 import { copyStrided } from './strided.ts'
 import { fromData, type Tensor } from './tensor.ts'
@@ -45,11 +45,6 @@ const blocks = (op: string, x: Tensor, options: ReduceOptions): Block => {
   return { data, outer, n, axes, outShape }
 }
 
-const requireNumeric = (op: string, x: Tensor): void => {
-  if (x.dtype === 'bool')
-    throw new DTypeError(`${op}: dtype bool is not supported (cast to i32 or f32 first)`)
-}
-
 /**
  * Sum over `axis` (all axes by default).
  *
@@ -59,7 +54,7 @@ const requireNumeric = (op: string, x: Tensor): void => {
  * assert.strictEqual(T.item(T.sum(x)), 10)
  */
 export const sum = (x: Tensor, options: ReduceOptions = {}): Tensor => {
-  requireNumeric('sum', x)
+  requireDType('sum', x.dtype, NUMERIC)
   const axes = normalizeAxes('sum', options.axis, x.rank)
   const attrs = { axes, keepDims: !!options.keepDims }
   // Contiguous reduced axes (e.g. the batch axis of a bias gradient): reduce the [outer, n, inner]
@@ -104,7 +99,7 @@ export const sum = (x: Tensor, options: ReduceOptions = {}): Tensor => {
  * Reducing an empty axis throws.
  */
 export const max = (x: Tensor, options: ReduceOptions = {}): Tensor => {
-  requireNumeric('max', x)
+  requireDType('max', x.dtype, NUMERIC)
   const { data, outer, n, axes, outShape } = blocks('max', x, options)
   if (n === 0 && outer > 0) throw new ShapeError(`max ${showShape(x.shape)}: cannot reduce an empty axis`)
   const out = allocate(x.dtype, outer)
@@ -134,7 +129,7 @@ export const min = (x: Tensor, options: ReduceOptions = {}): Tensor => neg(max(n
  * assert.deepStrictEqual(T.toArray(T.argmax(T.tensor([[1, 5, 2], [7, 0, 7]]), { axis: 1 })), [1, 0])
  */
 export const argmax = (x: Tensor, options: { axis?: number; keepDims?: boolean } = {}): Tensor => {
-  requireNumeric('argmax', x)
+  requireDType('argmax', x.dtype, NUMERIC)
   const { data, outer, n, outShape } = blocks('argmax', x, options)
   if (n === 0) throw new ShapeError(`argmax ${showShape(x.shape)}: cannot reduce an empty axis`)
   const out = new Int32Array(outer)
@@ -179,8 +174,7 @@ export const mean = (x: Tensor, options: ReduceOptions = {}): Tensor => {
  * assert.ok(Math.abs(T.item(y) - (1e4 + Math.log(2))) < 1e-2)
  */
 export const logSumExp = (x: Tensor, options: ReduceOptions = {}): Tensor => {
-  if (x.dtype !== 'f32' && x.dtype !== 'f64')
-    throw new DTypeError(`logSumExp: dtype ${x.dtype} is not supported (expected f32 or f64)`)
+  requireDType('logSumExp', x.dtype, FLOATS)
   const { data, outer, n, axes, outShape } = blocks('logSumExp', x, options)
   const out = allocate(x.dtype, outer)
   for (let o = 0; o < outer; o++) {
