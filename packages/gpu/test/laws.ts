@@ -7,11 +7,9 @@
 import { fc, test } from '@fast-check/vitest'
 import { grad } from '@recurrent/autograd'
 import * as T from '@recurrent/tensor'
-import { assertClose, numRuns } from '@recurrent/testkit'
+import { assertClose, f32Products, f64MatmulJob, numRuns } from '@recurrent/testkit'
 import { expect, it } from 'vitest'
 import type { GpuProvider } from '../src/index.ts'
-
-const f32Tolerance = (k: number) => ({ atol: 4 * k * 2 ** -23, rtol: 1e-5 })
 
 export const products = (dims: fc.Arbitrary<number>) =>
   fc
@@ -39,7 +37,7 @@ export const gpuLaws = (provider: () => GpuProvider, dims: fc.Arbitrary<number>,
       assertClose(
         y,
         T.withBackend(T.reference, () => T.matmul(a, b, flags)),
-        f32Tolerance(k),
+        f32Products(k),
       )
     },
   )
@@ -49,7 +47,7 @@ export const gpuLaws = (provider: () => GpuProvider, dims: fc.Arbitrary<number>,
       const loss = (p: T.Tensor[]) => T.sum(T.tanh(T.matmul(p[0], p[1], flags)))
       const [ga, gb] = T.withBackend(provider(), () => grad(loss)([a, b]))
       const [ra, rb] = T.withBackend(T.reference, () => grad(loss)([a, b]))
-      const tol = f32Tolerance(4 * Math.max(k, ...a.shape, ...b.shape))
+      const tol = f32Products(4 * Math.max(k, ...a.shape, ...b.shape))
       assertClose(ga, ra, tol)
       assertClose(gb, rb, tol)
     },
@@ -75,7 +73,7 @@ export const gpuLaws = (provider: () => GpuProvider, dims: fc.Arbitrary<number>,
       const ref = T.withBackend(T.reference, () =>
         T.fusedMatmul(a, b, { ...flags, addend, activation: activation as 'tanh' }),
       )
-      assertClose(y, ref, f32Tolerance(k + 4))
+      assertClose(y, ref, f32Products(k + 4))
     },
   )
   it('compiles a kernel once per shape and reuses it', () => {
@@ -87,17 +85,7 @@ export const gpuLaws = (provider: () => GpuProvider, dims: fc.Arbitrary<number>,
     expect(p.stats().kernels).toBe(before)
   })
   it('leaves f64 to the reference kernels', () => {
-    const job = {
-      a: T.ones([2, 2], 'f64'),
-      b: T.ones([2, 2], 'f64'),
-      batch: 1,
-      m: 2,
-      k: 2,
-      n: 2,
-      transposeA: false,
-      transposeB: false,
-      dtype: 'f64' as const,
-    }
+    const job = f64MatmulJob()
     expect(provider().matmul(job)).toBeUndefined()
   })
 }

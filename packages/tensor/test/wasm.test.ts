@@ -8,7 +8,7 @@ import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import { grad } from '../../autograd/src/index.ts'
 import * as T from '../src/index.ts'
-import { assertClose, numRuns, tensorOf } from './kit.ts'
+import { assertClose, f32Products, f64MatmulJob, numRuns, tensorOf } from './kit.ts'
 
 const runs = { numRuns: numRuns(80) }
 /** Dims around the tile edges: 1…3, 4, 5…9, 15…17. */
@@ -18,7 +18,6 @@ const dim = fc.oneof(
   fc.constantFrom(1, 4, 8, 32),
 )
 /** f32 sums of k products of values in [−1, 1] differ by at most ~k·ε between orders. */
-const f32Tolerance = (k: number) => ({ atol: 4 * k * 2 ** -23, rtol: 1e-5 })
 
 const job = fc
   .tuple(fc.integer({ min: 1, max: 3 }), dim, dim, dim, fc.boolean(), fc.boolean())
@@ -49,15 +48,15 @@ describe('wasm matmul kernel', () => {
       const fast = T.withBackend(T.wasm, () => T.matmul(a, b, flags))
       const slow = T.withBackend(T.reference, () => T.matmul(a, b, flags))
       expect(fast.shape).toEqual(slow.shape)
-      assertClose(fast, slow, f32Tolerance(k))
+      assertClose(fast, slow, f32Products(k))
     },
   )
   test.prop([job], runs)('gradients through it match the reference provider', ([a, b, { k, ...flags }]) => {
     const loss = (p: T.Tensor[]) => T.sum(T.tanh(T.matmul(p[0], p[1], flags)))
     const [ga, gb] = T.withBackend(T.wasm, () => grad(loss)([a, b]))
     const [ra, rb] = T.withBackend(T.reference, () => grad(loss)([a, b]))
-    assertClose(ga, ra, f32Tolerance(Math.max(k, a.shape[a.rank - 1], b.shape[b.rank - 1]) * 4))
-    assertClose(gb, rb, f32Tolerance(Math.max(k, a.shape[a.rank - 1], b.shape[b.rank - 1]) * 4))
+    assertClose(ga, ra, f32Products(Math.max(k, a.shape[a.rank - 1], b.shape[b.rank - 1]) * 4))
+    assertClose(gb, rb, f32Products(Math.max(k, a.shape[a.rank - 1], b.shape[b.rank - 1]) * 4))
   })
   test.prop(
     [
@@ -83,24 +82,14 @@ describe('wasm matmul kernel', () => {
     assertClose(
       fast,
       T.withBackend(T.reference, () => T.matmul(a, b, flags)),
-      f32Tolerance(k),
+      f32Products(k),
     )
   })
   it('uses a second thread where the machine has a second core', () => {
     expect(T.wasmThreads()).toBe(availableParallelism() >= 2 ? 2 : 1)
   })
   it('leaves f64 to the reference kernels', () => {
-    const job = {
-      a: T.ones([2, 2], 'f64'),
-      b: T.ones([2, 2], 'f64'),
-      batch: 1,
-      m: 2,
-      k: 2,
-      n: 2,
-      transposeA: false,
-      transposeB: false,
-      dtype: 'f64' as const,
-    }
+    const job = f64MatmulJob()
     expect(T.wasm.matmul(job)).toBeUndefined()
   })
   it('auto dispatch records a measured decision per shape class and gives the same product', () => {
@@ -111,7 +100,7 @@ describe('wasm matmul kernel', () => {
     assertClose(
       y,
       T.withBackend(T.reference, () => T.matmul(a, b)),
-      f32Tolerance(30),
+      f32Products(30),
     )
     T.seedDispatch({ '5x5x4NN': 'reference' })
     expect(T.dispatchTable()['5x5x4NN']).toBe('reference')

@@ -98,3 +98,16 @@ export const pytree = (depth = 2): fc.Arbitrary<Tree> => {
   }))
   return tree
 }
+
+/** A small f64 product job, for checking that a kernel provider declines what it does not run. */
+export const f64MatmulJob = (): T.MatmulJob => ({
+  a: T.ones([2, 2], 'f64'),
+  b: T.ones([2, 2], 'f64'),
+  batch: 1,
+  m: 2,
+  k: 2,
+  n: 2,
+  transposeA: false,
+  transposeB: false,
+  dtype: 'f64',
+})

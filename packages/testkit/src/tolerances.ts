@@ -21,4 +21,11 @@ export const GRAD_CHECK = { eps: 1e-6, atol: 1e-5, rtol: 1e-3 } as const
 /** The lecture's printed values (LECTURE.md lists doubles to 9 significant digits). */
 export const LECTURE_GOLDEN: Tolerance = { atol: 1e-12, rtol: 1e-6 }
 
+/** The tolerance for comparing two computations of a tensor of `dtype`. */
 export const toleranceFor = (dtype: DType): Tolerance => (dtype === 'f64' ? TOL.f64 : TOL.f32)
+
+/**
+ * f32 products of values in [−1, 1] summed over k terms: kernels that add in different orders
+ * (tiles, SIMD lanes, threads) agree to about k·ε.
+ */
+export const f32Products = (k: number): Tolerance => ({ atol: 4 * k * 2 ** -23, rtol: 1e-5 })
