@@ -15,7 +15,7 @@
 import { customVjp } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { recurrentProduct, sigmoid } from './recurrence.ts'
+import { fromDoubles, recurrentProduct, sigmoid } from './recurrence.ts'
 
 export interface GruSequenceWeights {
   readonly W_hh: Tensor
@@ -79,7 +79,7 @@ const run = (
   }
   const result = {
     output: T.fromData(out, [steps, B, H], dt),
-    h: T.cast(T.tensor(h, { shape: [B, H], dtype: 'f64' }), dt),
+    h: fromDoubles(h, [B, H], dt),
   }
   return [result, saved ? { xp, w, lengths, ...saved } : null]
 }
@@ -90,11 +90,11 @@ const backward = (r: Saved, ct: Out): [Tensor, GruSequenceWeights, Tensor] => {
   const dt = r.xp.dtype
   const dy = ct.output.data
   const { gates, hPrev, w } = r
-  let dh = Float64Array.from(ct.h.data)
+  // ∂h is carried back one step at a time, updated in place (each element read once, then written).
+  const dh = Float64Array.from(ct.h.data)
   const dGx = new Float64Array(steps * B * G)
   const dGh = new Float64Array(steps * B * G)
   for (let t = steps - 1; t >= 0; t--) {
-    const direct = dh.slice()
     for (let b = 0; b < B; b++) {
       if (t >= r.lengths[b]) continue
       for (let j = 0; j < H; j++) {
@@ -116,28 +116,23 @@ const backward = (r: Saved, ct: Out): [Tensor, GruSequenceWeights, Tensor] => {
         dGh[g + j] = dar
         dGh[g + H + j] = daz
         dGh[g + 2 * H + j] = dan * rg
-        direct[e] = dhe * z
+        dh[e] = dhe * z
       }
     }
     const rec = recurrentProduct(dGh.subarray(t * B * G, (t + 1) * B * G), w.W_hh, B, false, dt)
     for (let b = 0; b < B; b++) {
       if (t >= r.lengths[b]) continue
-      for (let j = 0; j < H; j++) direct[b * H + j] += rec[b * H + j]
+      for (let j = 0; j < H; j++) dh[b * H + j] += rec[b * H + j]
     }
-    dh = direct
   }
-  const DGh = T.cast(T.tensor(dGh, { shape: [steps * B, G], dtype: 'f64' }), dt)
+  const DGh = fromDoubles(dGh, [steps * B, G], dt)
   const grads: GruSequenceWeights = {
-    W_hh: T.matmul(DGh, T.cast(T.tensor(hPrev, { shape: [steps * B, H], dtype: 'f64' }), dt), {
+    W_hh: T.matmul(DGh, fromDoubles(hPrev, [steps * B, H], dt), {
       transposeA: true,
     }),
     b_hh: T.sum(DGh, { axis: 0 }),
   }
-  return [
-    T.cast(T.tensor(dGx, { shape: [steps, B, G], dtype: 'f64' }), dt),
-    grads,
-    T.cast(T.tensor(dh, { shape: [B, H], dtype: 'f64' }), dt),
-  ]
+  return [fromDoubles(dGx, [steps, B, G], dt), grads, fromDoubles(dh, [B, H], dt)]
 }
 
 /**

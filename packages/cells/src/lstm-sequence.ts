@@ -21,7 +21,7 @@
 import { customVjp } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { recurrentProduct, sigmoid } from './recurrence.ts'
+import { fromDoubles, recurrentProduct, sigmoid } from './recurrence.ts'
 
 /** Diagonal peephole weights `[H]` each (Gers & Schmidhuber 2000). */
 export interface Peepholes {
@@ -125,8 +125,8 @@ const run = (
   }
   const result = {
     output: T.fromData(out, [steps, B, H], dt),
-    h: T.cast(T.tensor(h, { shape: [B, H], dtype: 'f64' }), dt),
-    c: T.cast(T.tensor(c, { shape: [B, H], dtype: 'f64' }), dt),
+    h: fromDoubles(h, [B, H], dt),
+    c: fromDoubles(c, [B, H], dt),
   }
   return [result, saved ? { xp, w, lengths, ...saved } : null]
 }
@@ -139,11 +139,12 @@ const backward = (r: Saved, ct: Out): [Tensor, LstmSequenceWeights, Tensor, Tens
   const { gates, cPrev, cNext, w } = r
   const [wi, wf, wo] = w.peep ? [w.peep.w_ci.data, w.peep.w_cf.data, w.peep.w_co.data] : [null, null, null]
   const dpeep = w.peep ? [new Float64Array(H), new Float64Array(H), new Float64Array(H)] : null
-  let dh = Float64Array.from(ct.h.data)
-  let dc = Float64Array.from(ct.c.data)
+  // ∂h and ∂c are carried back one step at a time, updated in place (each element is read once
+  // before it is written).
+  const dh = Float64Array.from(ct.h.data)
+  const dc = Float64Array.from(ct.c.data)
   const dZ = new Float64Array(steps * B * G)
   for (let t = steps - 1; t >= 0; t--) {
-    const dcPrev = dc.slice()
     for (let b = 0; b < B; b++) {
       if (t >= r.lengths[b]) continue
       for (let j = 0; j < H; j++) {
@@ -166,7 +167,7 @@ const backward = (r: Saved, ct: Out): [Tensor, LstmSequenceWeights, Tensor, Tens
         dZ[zr + H + j] = dzf
         dZ[zr + 2 * H + j] = dcn * i * (1 - g * g)
         dZ[zr + 3 * H + j] = dzo
-        dcPrev[e] = dcn * f + (wi ? dzi * wi[j] : 0) + (wf ? dzf * wf[j] : 0)
+        dc[e] = dcn * f + (wi ? dzi * wi[j] : 0) + (wf ? dzf * wf[j] : 0)
         if (dpeep) {
           dpeep[0][j] += dzi * cp
           dpeep[1][j] += dzf * cp
@@ -178,34 +179,26 @@ const backward = (r: Saved, ct: Out): [Tensor, LstmSequenceWeights, Tensor, Tens
     const dzT = dZ.subarray(t * B * G, (t + 1) * B * G)
     const dhRec = recurrentProduct(dzT, w.W_hh, B, false, dt)
     const dcRec = w.W_ch ? recurrentProduct(dzT, w.W_ch, B, false, dt) : null
-    const dhPrev = dh.slice()
     for (let b = 0; b < B; b++) {
       if (t >= r.lengths[b]) continue
       for (let j = 0; j < H; j++) {
         const e = b * H + j
-        dhPrev[e] = dhRec[e]
-        if (dcRec) dcPrev[e] += dcRec[e]
+        dh[e] = dhRec[e]
+        if (dcRec) dc[e] += dcRec[e]
       }
     }
-    dh = dhPrev
-    dc = dcPrev
   }
   // Weight gradients: one product over all steps.
-  const DZ = T.cast(T.tensor(dZ, { shape: [steps * B, G], dtype: 'f64' }), dt)
-  const asRows = (a: Float64Array) => T.cast(T.tensor(a, { shape: [steps * B, H], dtype: 'f64' }), dt)
-  const tensorOf = (a: Float64Array) => T.cast(T.tensor(a, { dtype: 'f64' }), dt)
+  const DZ = fromDoubles(dZ, [steps * B, G], dt)
+  const asRows = (a: Float64Array) => fromDoubles(a, [steps * B, H], dt)
+  const tensorOf = (a: Float64Array) => fromDoubles(a, [a.length], dt)
   const grads: LstmSequenceWeights = {
     W_hh: T.matmul(DZ, asRows(r.hPrev), { transposeA: true }),
     b_hh: T.sum(DZ, { axis: 0 }),
     W_ch: w.W_ch ? T.matmul(DZ, asRows(r.cPrev), { transposeA: true }) : null,
     peep: dpeep ? { w_ci: tensorOf(dpeep[0]), w_cf: tensorOf(dpeep[1]), w_co: tensorOf(dpeep[2]) } : null,
   }
-  return [
-    T.reshape(DZ, [steps, B, G]),
-    grads,
-    T.cast(T.tensor(dh, { shape: [B, H], dtype: 'f64' }), dt),
-    T.cast(T.tensor(dc, { shape: [B, H], dtype: 'f64' }), dt),
-  ]
+  return [T.reshape(DZ, [steps, B, G]), grads, fromDoubles(dh, [B, H], dt), fromDoubles(dc, [B, H], dt)]
 }
 
 /**
