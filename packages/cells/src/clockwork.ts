@@ -44,7 +44,7 @@ export const clockworkMask = (H: number, g: number, dtype: T.DType = 'f32'): Ten
   const m = new Float64Array(H * H)
   for (let a = 0; a < H; a++)
     for (let b = 0; b < H; b++) m[a * H + b] = moduleOf(b, H, g) >= moduleOf(a, H, g) ? 1 : 0
-  return T.cast(T.tensor(m, { shape: [H, H], dtype: 'f64' }), dtype)
+  return T.tensor(m, { shape: [H, H], dtype })
 }
 
 /** Which units update at the counts `t` (bool `[B, H]`): `t mod period(module(u)) = 0`. */

@@ -15,7 +15,7 @@
 import { customVjp } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { fromDoubles, recurrentProduct, sigmoid } from './recurrence.ts'
+import { recurrentProduct, sigmoid } from './recurrence.ts'
 
 export interface GruSequenceWeights {
   readonly W_hh: Tensor
@@ -79,7 +79,7 @@ const run = (
   }
   const result = {
     output: T.fromData(out, [steps, B, H], dt),
-    h: fromDoubles(h, [B, H], dt),
+    h: T.tensor(h, { shape: [B, H], dtype: dt }),
   }
   return [result, saved ? { xp, w, lengths, ...saved } : null]
 }
@@ -125,14 +125,18 @@ const backward = (r: Saved, ct: Out): [Tensor, GruSequenceWeights, Tensor] => {
       for (let j = 0; j < H; j++) dh[b * H + j] += rec[b * H + j]
     }
   }
-  const DGh = fromDoubles(dGh, [steps * B, G], dt)
+  const DGh = T.tensor(dGh, { shape: [steps * B, G], dtype: dt })
   const grads: GruSequenceWeights = {
-    W_hh: T.matmul(DGh, fromDoubles(hPrev, [steps * B, H], dt), {
+    W_hh: T.matmul(DGh, T.tensor(hPrev, { shape: [steps * B, H], dtype: dt }), {
       transposeA: true,
     }),
     b_hh: T.sum(DGh, { axis: 0 }),
   }
-  return [fromDoubles(dGx, [steps, B, G], dt), grads, fromDoubles(dh, [B, H], dt)]
+  return [
+    T.tensor(dGx, { shape: [steps, B, G], dtype: dt }),
+    grads,
+    T.tensor(dh, { shape: [B, H], dtype: dt }),
+  ]
 }
 
 /**

@@ -21,7 +21,7 @@
 import { customVjp } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { fromDoubles, recurrentProduct, sigmoid } from './recurrence.ts'
+import { recurrentProduct, sigmoid } from './recurrence.ts'
 
 /** Diagonal peephole weights `[H]` each (Gers & Schmidhuber 2000). */
 export interface Peepholes {
@@ -125,8 +125,8 @@ const run = (
   }
   const result = {
     output: T.fromData(out, [steps, B, H], dt),
-    h: fromDoubles(h, [B, H], dt),
-    c: fromDoubles(c, [B, H], dt),
+    h: T.tensor(h, { shape: [B, H], dtype: dt }),
+    c: T.tensor(c, { shape: [B, H], dtype: dt }),
   }
   return [result, saved ? { xp, w, lengths, ...saved } : null]
 }
@@ -189,16 +189,21 @@ const backward = (r: Saved, ct: Out): [Tensor, LstmSequenceWeights, Tensor, Tens
     }
   }
   // Weight gradients: one product over all steps.
-  const DZ = fromDoubles(dZ, [steps * B, G], dt)
-  const asRows = (a: Float64Array) => fromDoubles(a, [steps * B, H], dt)
-  const tensorOf = (a: Float64Array) => fromDoubles(a, [a.length], dt)
+  const DZ = T.tensor(dZ, { shape: [steps * B, G], dtype: dt })
+  const asRows = (a: Float64Array) => T.tensor(a, { shape: [steps * B, H], dtype: dt })
+  const tensorOf = (a: Float64Array) => T.tensor(a, { shape: [a.length], dtype: dt })
   const grads: LstmSequenceWeights = {
     W_hh: T.matmul(DZ, asRows(r.hPrev), { transposeA: true }),
     b_hh: T.sum(DZ, { axis: 0 }),
     W_ch: w.W_ch ? T.matmul(DZ, asRows(r.cPrev), { transposeA: true }) : null,
     peep: dpeep ? { w_ci: tensorOf(dpeep[0]), w_cf: tensorOf(dpeep[1]), w_co: tensorOf(dpeep[2]) } : null,
   }
-  return [T.reshape(DZ, [steps, B, G]), grads, fromDoubles(dh, [B, H], dt), fromDoubles(dc, [B, H], dt)]
+  return [
+    T.reshape(DZ, [steps, B, G]),
+    grads,
+    T.tensor(dh, { shape: [B, H], dtype: dt }),
+    T.tensor(dc, { shape: [B, H], dtype: dt }),
+  ]
 }
 
 /**

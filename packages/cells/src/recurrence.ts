@@ -5,13 +5,6 @@
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 
-/** A tensor of dtype `dt` holding the doubles `values` (one copy, rounded to f32 where `dt` is). */
-export const fromDoubles = (values: Float64Array, shape: readonly number[], dt: T.DType): Tensor => {
-  const data = T.allocate(dt, values.length)
-  data.set(values)
-  return T.fromData(data, shape, dt)
-}
-
 /** σ(x) = 1 / (1 + e^{−x}), evaluated without overflow. */
 export const sigmoid = (x: number): number =>
   x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))
@@ -43,7 +36,7 @@ export const recurrentProduct = (
   const inner = transposeW ? H : G
   const outer = transposeW ? G : H
   if (B * G * H > SMALL_PRODUCT) {
-    return T.matmul(T.cast(T.tensor(x, { shape: [B, inner], dtype: 'f64' }), dt), W, {
+    return T.matmul(T.tensor(x, { shape: [B, inner], dtype: dt }), W, {
       transposeB: transposeW,
     }).data
   }

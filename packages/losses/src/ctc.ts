@@ -216,11 +216,8 @@ const forward = (
     for (let t = 0; t < inputs[b]; t++)
       for (let c = 0; c < C; c++) grad[(t * B + b) * C + c] = r.grad[t * C + c]
   }
-  const losses = T.cast(T.tensor(nll, { dtype: 'f64' }), logProbs.dtype)
-  return [
-    losses,
-    withGradient ? T.cast(T.tensor(grad, { shape: [steps, B, C], dtype: 'f64' }), logProbs.dtype) : losses,
-  ]
+  const losses = T.tensor(nll, { dtype: logProbs.dtype })
+  return [losses, withGradient ? T.tensor(grad, { shape: [steps, B, C], dtype: logProbs.dtype }) : losses]
 }
 
 const perSequence = (
