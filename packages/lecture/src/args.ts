@@ -24,6 +24,7 @@ const HelpArgs = t.type({ command: t.literal('help') })
 
 const BackendsArgs = t.type({ command: t.literal('backends') })
 
+/** The commands and their arguments, as an io-ts codec. */
 export const Args = t.union([LectureArgs, HelpArgs, BackendsArgs])
 export type Args = t.TypeOf<typeof Args>
 

@@ -16,6 +16,7 @@ export interface GradientTransformation<S = any> {
 /** A learning rate: a constant, or a schedule of the step count (0-based). */
 export type LearningRate = number | ((step: number) => number)
 
+/** The learning rate at a 0-based step. */
 export const rateAt = (lr: LearningRate, step: number): number => (typeof lr === 'number' ? lr : lr(step))
 
 /** Tensors of zeros shaped like every leaf. */

@@ -21,6 +21,7 @@ export const stridesOf = (shape: Shape): number[] => {
   return strides
 }
 
+/** Whether two shapes are equal axis by axis. */
 export const sameShape = (a: Shape, b: Shape): boolean =>
   a.length === b.length && a.every((d, i) => d === b[i])
 

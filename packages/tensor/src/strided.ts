@@ -5,6 +5,7 @@
 import type { TypedArray } from './dtype.ts'
 import type { Shape } from './shape.ts'
 
+/** Copies the box `shape` from `src` (offset, strides) into `dst` (offset, strides). */
 export const copyStrided = (
   src: TypedArray,
   srcOffset: number,

@@ -97,6 +97,7 @@ export const fromData = (data: TypedArray, shape: Shape, dtype: DType): Tensor =
 export const fromStorage = (storage: Storage, shape: Shape, dtype: DType): Tensor =>
   new Tensor(storage, shape, dtype)
 
+/** Whether `x` is a tensor (pytree leaves are exactly the tensors). */
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor
 
 /** A nested array of numbers or booleans, or a single one. */
