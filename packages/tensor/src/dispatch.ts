@@ -7,7 +7,13 @@
  * a provider with `withBackend`, since providers round f32 differently.
  */
 import { performance } from 'node:perf_hooks'
-import { type KernelProvider, type MatmulJob, reference } from './backend.ts'
+import {
+  type KernelProvider,
+  type MatmulJob,
+  reference,
+  registerBackend,
+  setDefaultBackend,
+} from './backend.ts'
 import { wasm, wasmInfo } from './wasm.ts'
 
 let available: KernelProvider[] | undefined
@@ -88,3 +94,7 @@ export const seedDispatch = (table: Readonly<Record<string, string>>): void => {
     if (provider) defaultDispatcher.decisions.set(k, provider)
   }
 }
+
+// The wasm provider is listed by `backends()`, and the dispatcher runs products by default.
+registerBackend('wasm', wasmInfo)
+setDefaultBackend(auto)

@@ -15,17 +15,8 @@ export {
   setDefaultBackend,
   withBackend,
 } from './backend.ts'
-export { auto, dispatch, dispatchTable, seedDispatch } from './dispatch.ts'
-export { wasm, wasmThreads } from './wasm.ts'
-
-import { registerBackend, setDefaultBackend } from './backend.ts'
-import { auto } from './dispatch.ts'
-import { wasmInfo } from './wasm.ts'
-
-registerBackend('wasm', wasmInfo)
-setDefaultBackend(auto)
-
 export { arange, eye, full, oneHot, ones, zeros } from './creation.ts'
+export { auto, dispatch, dispatchTable, seedDispatch } from './dispatch.ts'
 export { allocate, DTYPES, type DType, isFloat, type TypedArray } from './dtype.ts'
 export * from './elementwise.ts'
 export { ArgumentError, DTypeError, ShapeError, showShape } from './errors.ts'
@@ -87,3 +78,4 @@ export {
 } from './tensor.ts'
 export { type Attrs, emit, emitMany, isTracing, type Tracer, untraced, withTracer } from './trace.ts'
 export { type Tree, treeFlatten, treeFromPaths, treeLeaves, treeMap, treeMapN, treePaths } from './tree.ts'
+export { wasm, wasmThreads } from './wasm.ts'
