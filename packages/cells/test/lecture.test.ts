@@ -1,12 +1,10 @@
 /** The lecture's own numbers, named after their sections (LECTURE.md). */
 import * as T from '@recurrent/tensor'
-import { assertClose } from '@recurrent/testkit'
+import { assertClose, LECTURE_GOLDEN } from '@recurrent/testkit'
 import { describe, expect, it } from 'vitest'
 import { elman, lstm, rnn } from '../src/index.ts'
 
 const f64 = (v: number[][]) => T.tensor(v, { dtype: 'f64' })
-/** The printed doubles have 9 significant digits: compare relatively, also for the tiny ones. */
-const GOLDEN = { atol: 0, rtol: 1e-6 }
 
 describe('Lecture §2.2: the all-ones Elman network with linear units', () => {
   const cell = elman({ activation: 'identity', outputSize: 2, bias: false })
@@ -85,11 +83,11 @@ describe('Lecture §3.2: the LSTM toy with hand-set weights', () => {
       [1, 0, 1],
       [3, -1, 0],
     ])
-    assertClose(memory, [3, 7, 6.99977301, 6.99950063, 5.73539966e-39], GOLDEN, 'memory')
+    assertClose(memory, [3, 7, 6.99977301, 6.99950063, 5.73539966e-39], LECTURE_GOLDEN, 'memory')
     assertClose(
       output,
       [0.000136193606, 0.000317785081, 0.000317774776, 6.99950063, 2.60374921e-43],
-      GOLDEN,
+      LECTURE_GOLDEN,
       'output',
     )
   })
@@ -101,7 +99,7 @@ describe('Lecture §3.2: the LSTM toy with hand-set weights', () => {
     assertClose(
       memory,
       [4.53978687e-5, 3.0000454, 3, 7, 6.99977301, 6.99950063, 5.73539966e-39, 6, 5.99977301],
-      GOLDEN,
+      LECTURE_GOLDEN,
       'memory',
     )
     assertClose(
@@ -110,7 +108,7 @@ describe('Lecture §3.2: the LSTM toy with hand-set weights', () => {
         2.06096648e-9, 0.000136195667, 0.000136193606, 0.000317785081, 0.000317774776, 6.99950063,
         2.60374921e-43, 0.000272387212, 5.99977301,
       ],
-      GOLDEN,
+      LECTURE_GOLDEN,
       'output',
     )
     expect((T.toArray(output) as number[]).map(Math.round)).toEqual([0, 0, 0, 0, 0, 7, 0, 0, 6])
