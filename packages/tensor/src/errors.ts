@@ -20,3 +20,30 @@ export class ArgumentError extends Error {
 
 /** Renders a shape as the messages print it: `[3,4]`. */
 export const showShape = (shape: readonly number[]): string => `[${shape.join(',')}]`
+
+/**
+ * The one shape of every `Left` at a boundary (decoders, interop, the training loop, the command
+ * line): `_tag` names the kind of failure, `reason` says what is wrong in words a user can act on,
+ * and `path`, where there is one, locates it (a field path such as `config.hiddenSize`, a tree
+ * path such as `layers.0.W_ih`, a file name).
+ *
+ * @example
+ * const e: BoundaryError<'DecodeError'> = boundaryError('DecodeError', 'expected a number, got "a"', 'lr')
+ * // e.reason === 'expected a number, got "a"', e.path === 'lr'
+ */
+export interface BoundaryError<Tag extends string = string> {
+  readonly _tag: Tag
+  readonly reason: string
+  readonly path?: string
+}
+
+/** Builds a {@link BoundaryError}, leaving `path` out when there is none. */
+export const boundaryError = <Tag extends string>(
+  tag: Tag,
+  reason: string,
+  path?: string,
+): BoundaryError<Tag> => (path === undefined ? { _tag: tag, reason } : { _tag: tag, reason, path })
+
+/** Renders a boundary error as one line: `DecodeError at lr: expected a number, got "a"`. */
+export const showBoundaryError = (e: BoundaryError): string =>
+  e.path === undefined ? `${e._tag}: ${e.reason}` : `${e._tag} at ${e.path}: ${e.reason}`

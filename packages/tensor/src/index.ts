@@ -19,7 +19,15 @@ export { arange, eye, full, oneHot, ones, zeros } from './creation.ts'
 export { auto, dispatch, dispatchTable, seedDispatch } from './dispatch.ts'
 export { allocate, DTYPES, type DType, isFloat, type TypedArray } from './dtype.ts'
 export * from './elementwise.ts'
-export { ArgumentError, DTypeError, ShapeError, showShape } from './errors.ts'
+export {
+  ArgumentError,
+  type BoundaryError,
+  boundaryError,
+  DTypeError,
+  ShapeError,
+  showBoundaryError,
+  showShape,
+} from './errors.ts'
 export { type FusedActivation, type FusedMatmulOptions, fusedMatmul } from './fused.ts'
 export { type MatmulOptions, matmul } from './matmul.ts'
 export {
