@@ -29,6 +29,7 @@ export {
   showShape,
 } from './errors.ts'
 export { type FusedActivation, type FusedMatmulOptions, fusedMatmul } from './fused.ts'
+export { type Lengths, readLengths } from './lengths.ts'
 export { type MatmulOptions, matmul } from './matmul.ts'
 export {
   bernoulli,

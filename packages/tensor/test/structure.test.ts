@@ -122,3 +122,31 @@ describe('structural ops', () => {
     expect(() => T.sumTo(x, [4])).toThrow(T.ShapeError)
   })
 })
+
+describe('readLengths', () => {
+  test.prop([fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 6 }), fc.integer({ min: 0, max: 9 })], runs)(
+    'accepts exactly the integer arrays within [0, max] of the batch size, naming the entry otherwise',
+    (ls, max) => {
+      const ok = ls.every((l) => l <= max)
+      if (ok) expect(T.readLengths('op', 'lengths', ls, { batch: ls.length, max })).toEqual(ls)
+      else
+        expect(() => T.readLengths('op', 'lengths', ls, { batch: ls.length, max })).toThrow(
+          /op: lengths\[\d+\] = \d+ is not an integer in \[0, \d+\]/,
+        )
+      expect(() => T.readLengths('op', 'lengths', ls, { batch: ls.length + 1, max: 9 })).toThrow(T.ShapeError)
+    },
+  )
+  test('rejects fractions, NaN, bool tensors and non-arrays', () => {
+    expect(() => T.readLengths('op', 'lengths', [1.5], { batch: 1, max: 3 })).toThrow('lengths[0] = 1.5')
+    expect(() => T.readLengths('op', 'lengths', [Number.NaN], { batch: 1, max: 3 })).toThrow(
+      'lengths[0] = NaN',
+    )
+    expect(() =>
+      T.readLengths('op', 'lengths', T.tensor([true], { dtype: 'bool' }), { batch: 1, max: 3 }),
+    ).toThrow(T.ShapeError)
+    expect(() => T.readLengths('op', 'lengths', 3 as never, { batch: 1, max: 3 })).toThrow(T.ArgumentError)
+    expect(T.readLengths('op', 'lengths', T.tensor([2, 0], { dtype: 'i32' }), { batch: 2, max: 3 })).toEqual([
+      2, 0,
+    ])
+  })
+})
