@@ -20,7 +20,8 @@ export interface CellOptions {
  *
  * The two optional members are a fast path: `inputProjection` computes the input half of every
  * step at once (one `[T·B, I] × [I, G·H]` product, hoisted out of the time loop), and
- * `stepProjected` finishes a step from its slice. They must agree with `step`, which stays the
+ * `stepProjected` finishes a step from its slice. The fast paths of the built-in cells live in
+ * `fast/`. They must agree with `step`, which stays the
  * readable definition and the oracle they are tested against.
  */
 export interface Cell<P extends Tree = any, S extends Tree = any> {
@@ -63,11 +64,17 @@ export const affine = (x: Tensor, W: Tensor, b?: Tensor): Tensor =>
     : T.fusedMatmul(x, W, { transposeB: true, addend: b })
 
 /**
- * `σ(x·Wᵀ + addend)` as one fused product (the fast path of a recurrent step: the addend is the
- * hoisted input half, and σ one of identity, tanh, sigmoid, relu).
+ * Splits fused pre-activations `[B, count·H]` into `count` gates of `[B, H]` each (Lecture §3.4:
+ * the gate transforms are one product; the LSTM's order is i, f, g, o and the GRU's r, z, n).
+ *
+ * @example
+ * const [a, b] = splitGates(T.tensor([[1, 2, 3, 4]]), 2)
+ * assert.deepStrictEqual([T.toArray(a), T.toArray(b)], [[[1, 2]], [[3, 4]]])
  */
-export const fusedAffine = (x: Tensor, W: Tensor, addend: Tensor, activation: Activation): Tensor =>
-  T.fusedMatmul(x, W, { transposeB: true, addend, activation })
+export const splitGates = (z: Tensor, count: number): Tensor[] => {
+  const H = z.shape[1] / count
+  return Array.from({ length: count }, (_, k) => T.slice(z, [0, k * H], [z.shape[0], H]))
+}
 
 /** Throws a ShapeError naming the cell, the tensor and both shapes unless `t` has `expected` shape. */
 export const expectShape = (where: string, what: string, t: Tensor, expected: readonly number[]): void => {

@@ -18,8 +18,8 @@ import {
   checkSizes,
   expectInput,
   expectShape,
-  fusedAffine,
 } from './cell.ts'
+import { elmanStepProjected } from './fast/elman-step.ts'
 import { uniformRecurrent } from './init.ts'
 
 export interface ElmanOptions {
@@ -83,7 +83,6 @@ export const elman = (options: ElmanOptions = {}): Cell<ElmanParams, Tensor> => 
     inputSize: (p) => p.W_ih.shape[1],
     inputProjection: (p, xs) => affine(xs, p.W_ih, p.b_ih),
     // Fast path: the recurrent product, both additions and σ in one fused op.
-    stepProjected: (p, h, xp) =>
-      finish(p, fusedAffine(h, p.W_hh, p.b_hh ? T.add(xp, p.b_hh) : xp, activation)),
+    stepProjected: (p, h, xp) => finish(p, elmanStepProjected(activation, p, h, xp)),
   }
 }

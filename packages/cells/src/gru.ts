@@ -10,10 +10,9 @@
 
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { affine, type Cell, checkSizes, expectInput, expectShape } from './cell.ts'
-import { gruSequence } from './gru-sequence.ts'
+import { affine, type Cell, checkSizes, expectInput, expectShape, splitGates } from './cell.ts'
+import { gruScanProjected } from './fast/gru-sequence.ts'
 import { uniformRecurrent } from './init.ts'
-import { splitGates } from './lstm.ts'
 
 export interface GruParams {
   readonly W_ih: Tensor
@@ -65,10 +64,7 @@ export const gru = (): Cell<GruParams, Tensor> => {
     inputSize: (p) => p.W_ih.shape[1],
     inputProjection: (p, xs) => affine(xs, p.W_ih, p.b_ih),
     stepProjected: update,
-    // Fast path: the whole recurrence as one op with a hand-written backward (gru-sequence.ts).
-    scanProjected: (p, h, xp, lengths) => {
-      const r = gruSequence(xp, { W_hh: p.W_hh, b_hh: p.b_hh }, h, lengths)
-      return [r.h, r.output]
-    },
+    // Fast path: the whole recurrence as one op with a hand-written backward (fast/gru-sequence.ts).
+    scanProjected: gruScanProjected,
   }
 }

@@ -2,7 +2,7 @@
  * `@recurrent/cells`: every recurrent unit of the lecture as a pure step function, the time-scan
  * combinators, initialisers, PyTorch interop, and `cellLaws`, the property kit for any cell.
  */
-export { type Activation, activate, affine, type Cell, type CellOptions } from './cell.ts'
+export { type Activation, activate, affine, type Cell, type CellOptions, splitGates } from './cell.ts'
 export {
   activeUnits,
   type ClockworkOptions,
@@ -14,8 +14,9 @@ export {
 export { type BidirectionalOptions, bidirectional, stack } from './combinators.ts'
 export { type ElmanOptions, type ElmanParams, elman } from './elman.ts'
 export { elmanBptt } from './elman-bptt.ts'
+export { type GruSequenceWeights, gruSequence } from './fast/gru-sequence.ts'
+export { type LstmSequenceWeights, lstmSequence, type Peepholes } from './fast/lstm-sequence.ts'
 export { type GruParams, gru } from './gru.ts'
-export { type GruSequenceWeights, gruSequence } from './gru-sequence.ts'
 export { forgetBias, glorotUniform, identity, orthogonal, uniformRecurrent, zerosInit } from './init.ts'
 export { type IrnnOptions, irnn } from './irnn.ts'
 export { type JordanOptions, type JordanParams, jordan } from './jordan.ts'
@@ -28,8 +29,7 @@ export {
   type EmbeddingParams,
   embedding,
 } from './layers.ts'
-export { type LstmOptions, type LstmParams, type LstmState, lstm, splitGates } from './lstm.ts'
-export { type LstmSequenceWeights, lstmSequence, type Peepholes } from './lstm-sequence.ts'
+export { type LstmOptions, type LstmParams, type LstmState, lstm } from './lstm.ts'
 export { type ApplyOptions, type Layer, type RnnOptions, reverseSequences, rnn, selectState } from './rnn.ts'
 export { scan } from './scan.ts'
 export { type ScrnOptions, type ScrnParams, type ScrnState, scrn } from './scrn.ts'

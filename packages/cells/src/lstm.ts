@@ -18,9 +18,18 @@
 
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { type Activation, activate, affine, type Cell, checkSizes, expectInput, expectShape } from './cell.ts'
+import {
+  type Activation,
+  activate,
+  affine,
+  type Cell,
+  checkSizes,
+  expectInput,
+  expectShape,
+  splitGates,
+} from './cell.ts'
+import { lstmScanProjected } from './fast/lstm-sequence.ts'
 import { forgetBias as setForgetBias, uniformRecurrent } from './init.ts'
-import { lstmSequence } from './lstm-sequence.ts'
 
 export interface LstmOptions {
   /** `'none'` (default, PyTorch's nn.LSTM), `'lecture'` (§3.4) or `'diagonal'` (Gers & Schmidhuber). */
@@ -50,12 +59,6 @@ export interface LstmParams {
 export interface LstmState {
   readonly h: Tensor
   readonly c: Tensor
-}
-
-/** Splits fused pre-activations `[B, 4H]` into the four gates, order i, f, g, o. */
-export const splitGates = (z: Tensor, count: number): Tensor[] => {
-  const H = z.shape[1] / count
-  return Array.from({ length: count }, (_, k) => T.slice(z, [0, k * H], [z.shape[0], H]))
 }
 
 /**
@@ -94,7 +97,7 @@ export const lstm = (options: LstmOptions = {}): Cell<LstmParams, LstmState> => 
   }
 
   // The fast path runs the whole recurrence as one op with a hand-written backward pass
-  // (lstm-sequence.ts) for the standard activations; other activations keep the readable steps.
+  // (fast/lstm-sequence.ts) for the standard activations; other activations keep the readable steps.
   const fusable = fAct === 'sigmoid' && gAct === 'tanh' && hAct === 'tanh'
 
   return {
@@ -130,25 +133,6 @@ export const lstm = (options: LstmOptions = {}): Cell<LstmParams, LstmState> => 
     inputSize: (p) => p.W_ih.shape[1],
     inputProjection: (p, xs) => affine(xs, p.W_ih, p.b_ih),
     stepProjected: update,
-    ...(fusable
-      ? {
-          scanProjected: (
-            p: LstmParams,
-            { h, c }: LstmState,
-            xp: Tensor,
-            lengths: readonly number[],
-          ): [LstmState, Tensor] => {
-            const peep = p.w_ci && p.w_cf && p.w_co ? { w_ci: p.w_ci, w_cf: p.w_cf, w_co: p.w_co } : null
-            const r = lstmSequence(
-              xp,
-              { W_hh: p.W_hh, b_hh: p.b_hh, W_ch: p.W_ch ?? null, peep },
-              h,
-              c,
-              lengths,
-            )
-            return [{ h: r.h, c: r.c }, r.output]
-          },
-        }
-      : {}),
+    ...(fusable ? { scanProjected: lstmScanProjected } : {}),
   }
 }

@@ -1,6 +1,6 @@
 /**
  * A whole GRU layer over a sequence as one op with a hand-written backward pass (the fast path of
- * `rnn(gru())`, like `lstm-sequence.ts` for the LSTM). The input projection `x·W_ihᵀ + b_ih` is
+ * `rnn(gru())`, like `fast/lstm-sequence.ts` for the LSTM). The input projection `x·W_ihᵀ + b_ih` is
  * hoisted outside; per step the forward pass does one `h·W_hhᵀ` product and the gate arithmetic
  * in one pass over the elements; the backward pass one `∂g·W_hh` product per step, and one
  * product over all steps for `∂W_hh`. Padded steps keep the state and output 0.
@@ -15,6 +15,7 @@
 import { customVjp } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
+import type { GruParams } from '../gru.ts'
 import { recurrentProduct, sigmoid } from './recurrence.ts'
 
 export interface GruSequenceWeights {
@@ -158,3 +159,14 @@ export const gruSequence = (
     },
     (saved: Saved, ct: Out) => backward(saved, ct),
   )(xp, weights, h0)
+
+/** `Cell.scanProjected` of `gru()`: the cell's parameters and state mapped onto `gruSequence`. */
+export const gruScanProjected = (
+  p: GruParams,
+  h: Tensor,
+  xp: Tensor,
+  lengths: readonly number[],
+): [Tensor, Tensor] => {
+  const r = gruSequence(xp, { W_hh: p.W_hh, b_hh: p.b_hh }, h, lengths)
+  return [r.h, r.output]
+}

@@ -21,6 +21,7 @@
 import { customVjp } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
+import type { LstmParams, LstmState } from '../lstm.ts'
 import { recurrentProduct, sigmoid } from './recurrence.ts'
 
 /** Diagonal peephole weights `[H]` each (Gers & Schmidhuber 2000). */
@@ -226,3 +227,19 @@ export const lstmSequence = (
     },
     (saved: Saved, ct: Out) => backward(saved, ct),
   )(xp, weights, h0, c0)
+
+/**
+ * `Cell.scanProjected` of `lstm()` with the standard activations: the parameters and state of the
+ * cell mapped onto `lstmSequence` (diagonal peepholes when all three are present, the lecture's
+ * `W_ch` when present).
+ */
+export const lstmScanProjected = (
+  p: LstmParams,
+  { h, c }: LstmState,
+  xp: Tensor,
+  lengths: readonly number[],
+): [LstmState, Tensor] => {
+  const peep = p.w_ci && p.w_cf && p.w_co ? { w_ci: p.w_ci, w_cf: p.w_cf, w_co: p.w_co } : null
+  const r = lstmSequence(xp, { W_hh: p.W_hh, b_hh: p.b_hh, W_ch: p.W_ch ?? null, peep }, h, c, lengths)
+  return [{ h: r.h, c: r.c }, r.output]
+}

@@ -1,5 +1,5 @@
 /**
- * Helpers shared by the whole-sequence recurrences (`lstm-sequence.ts`, `gru-sequence.ts`): the
+ * Helpers shared by the whole-sequence recurrences (`fast/lstm-sequence.ts`, `fast/gru-sequence.ts`): the
  * logistic function on plain numbers, and the per-step recurrent products on plain arrays.
  */
 import type { Tensor } from '@recurrent/tensor'
