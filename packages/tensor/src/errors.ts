@@ -28,8 +28,9 @@ export const showShape = (shape: readonly number[]): string => `[${shape.join(',
  * path such as `layers.0.W_ih`, a file name).
  *
  * @example
- * const e: BoundaryError<'DecodeError'> = boundaryError('DecodeError', 'expected a number, got "a"', 'lr')
- * // e.reason === 'expected a number, got "a"', e.path === 'lr'
+ * const e = T.boundaryError('DecodeError', 'expected a number, got "a"', 'lr')
+ * assert.deepStrictEqual(e, { _tag: 'DecodeError', reason: 'expected a number, got "a"', path: 'lr' })
+ * assert.strictEqual(T.showBoundaryError(e), 'DecodeError at lr: expected a number, got "a"')
  */
 export interface BoundaryError<Tag extends string = string> {
   readonly _tag: Tag

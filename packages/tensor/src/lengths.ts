@@ -13,9 +13,11 @@ export type Lengths = Tensor | readonly number[]
  * one integer in `[min, max]` per sequence; throws naming the op, the argument and the entry.
  *
  * @example
- * readLengths('rnn(lstm)', 'lengths', [5, 3, 0], { batch: 3, max: 5 }) // [5, 3, 0]
- * // readLengths('rnn(lstm)', 'lengths', [6], { batch: 1, max: 5 })
- * //   throws ArgumentError: rnn(lstm): lengths[0] = 6 is not an integer in [0, 5]
+ * assert.deepStrictEqual(T.readLengths('rnn(lstm)', 'lengths', [5, 3, 0], { batch: 3, max: 5 }), [5, 3, 0])
+ * assert.throws(() => T.readLengths('rnn(lstm)', 'lengths', [6], { batch: 1, max: 5 }), {
+ *   name: 'ArgumentError',
+ *   message: 'rnn(lstm): lengths[0] = 6 is not an integer in [0, 5]',
+ * })
  */
 export const readLengths = (
   op: string,
