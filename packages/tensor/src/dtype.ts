@@ -44,9 +44,6 @@ export const isFloat = (dtype: DType): boolean => dtype === 'f32' || dtype === '
 export const FLOATS: readonly DType[] = ['f32', 'f64']
 export const NUMERIC: readonly DType[] = ['f32', 'f64', 'i32']
 
-/** Bytes per element, as stored and as written to safetensors. */
-export const itemSize = (dtype: DType): number => (dtype === 'f64' ? 8 : dtype === 'bool' ? 1 : 4)
-
 /** Throws unless `dtype` is one of `allowed`, naming the op. */
 export const requireDType = (op: string, dtype: DType, allowed: readonly DType[]): void => {
   if (!allowed.includes(dtype)) {
