@@ -124,7 +124,10 @@ describe('structural ops', () => {
 })
 
 describe('readLengths', () => {
-  test.prop([fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 6 }), fc.integer({ min: 0, max: 9 })], runs)(
+  test.prop(
+    [fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 6 }), fc.integer({ min: 0, max: 9 })],
+    runs,
+  )(
     'accepts exactly the integer arrays within [0, max] of the batch size, naming the entry otherwise',
     (ls, max) => {
       const ok = ls.every((l) => l <= max)
