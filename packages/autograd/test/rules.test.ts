@@ -7,7 +7,7 @@ import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import { afterAll, describe, expect, it } from 'vitest'
 import { grad, RULES } from '../src/index.ts'
-import { assertGradients, broadcastablePair, numRuns, shape, smoothTensorOf } from './kit.ts'
+import { assertGradients, broadcastablePair, numRuns, shape, smoothTensorOf, tensorOf } from './kit.ts'
 
 const runs = { numRuns: numRuns(25) }
 const exercised = new Set<string>()
@@ -165,6 +165,21 @@ describe('vector-Jacobian rules agree with central differences', () => {
   )('fusedMatmul with every activation and a broadcast addend', ([a, b, c, o]) => {
     check((q: Tensor[]) => project(T.fusedMatmul(q[0], q[1], { ...o, addend: q[2] })), [a, b, c])
   })
+  test.prop(
+    [
+      tensorOf([6]),
+      fc.oneof(fc.constantFrom(0, -0, Number.NaN), fc.double({ min: -5, max: 5 })),
+      fc.oneof(fc.constantFrom(0, -0, Number.NaN), fc.double({ min: -5, max: 5 })),
+    ],
+    runs,
+  )(
+    'clip passes the gradient exactly where clip(x) = x as numbers, signed zeros and NaN included',
+    (x, lo, hi) => {
+      const y = T.toTypedArray(T.clip(x, lo, hi))
+      const g = T.toTypedArray(grad((p: Tensor) => T.sum(T.clip(p, lo, hi)))(x))
+      T.toTypedArray(x).forEach((v, i) => expect(g[i]).toBe(y[i] === v ? 1 : 0))
+    },
+  )
   it('logSumExp of all −∞ has gradient 0, not NaN', () => {
     const x = T.tensor(
       [

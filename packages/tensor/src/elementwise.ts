@@ -289,13 +289,20 @@ export const where = (cond: Tensor, a: Operand, b: Operand): Tensor => {
 }
 
 /**
- * Clamps each element into `[lo, hi]` (the gradient-clipping primitive of Lecture §4.3, by value).
- * The gradient flows where `lo ≤ x ≤ hi`; NaN stays NaN.
+ * Clamps each element into `[lo, hi]` (the gradient-clipping primitive of Lecture §4.3, by value):
+ * `min(max(x, lo), hi)` as NumPy defines it, with the IEEE 754-2019 `maximum`/`minimum` of
+ * `Math.max`/`Math.min`, which order −0 below +0. So `clip(−0, 0, hi)` is +0 and
+ * `clip(+0, lo, −0)` is −0; a NaN in `x`, `lo` or `hi` gives NaN; `lo > hi` gives `hi`. The
+ * gradient flows where `lo ≤ x ≤ hi`, which is exactly where `clip(x) = x` as numbers (−0 = +0).
+ *
+ * @example
+ * assert.deepStrictEqual(T.toArray(T.clip(T.tensor([-2, 0.5, 3]), 0, 1)), [0, 0.5, 1])
+ * assert.ok(Object.is(T.item(T.clip(T.tensor([-0]), 0, 1)), 0))
  */
 export const clip = (x: Tensor, lo: Operand, hi: Operand): Tensor => {
   const [t, l, h] = coerce('clip', [x, lo, hi])
   requireDType('clip', t.dtype, NUMERIC)
-  return mapElements('clip', [t, l, h], t.dtype, 'x < y ? y : x > z ? z : x')
+  return mapElements('clip', [t, l, h], t.dtype, 'Math.min(Math.max(x, y), z)')
 }
 
 const CAST: Record<DType, string> = { f32: 'x', f64: 'x', i32: 'x', bool: 'x !== 0 ? 1 : 0' }

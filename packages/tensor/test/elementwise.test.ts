@@ -158,7 +158,40 @@ describe('comparisons, logic, where, clip, cast', () => {
     runs,
   )('clip lands in [lo, hi] and is the identity inside', (x, lo, hi) => {
     const y = T.toTypedArray(T.clip(x, lo, hi))
-    T.toTypedArray(x).forEach((v, i) => expect(y[i]).toBe(Math.min(hi, Math.max(lo, v))))
+    T.toTypedArray(x).forEach((v, i) => {
+      expect(y[i] >= lo && y[i] <= hi).toBe(true)
+      if (v > lo && v < hi) expect(Object.is(y[i], v)).toBe(true)
+    })
+  })
+  const edgy = fc.oneof(fc.constantFrom(0, -0, Number.NaN), fc.double({ min: -5, max: 5 }))
+  test.prop([tensorOf([6]), edgy, edgy, fc.constantFrom<T.DType>('f64', 'f32')], runs)(
+    'clip is min(max(x, lo), hi) bit for bit: −0 < +0, NaN propagates, lo > hi gives hi',
+    (x, lo, hi, dtype) => {
+      const xs = T.cast(x, dtype)
+      const [l, h] = dtype === 'f32' ? [Math.fround(lo), Math.fround(hi)] : [lo, hi]
+      const y = T.toTypedArray(T.clip(xs, lo, hi))
+      T.toTypedArray(xs).forEach((v, i) => expect(y[i]).toBe(Math.min(Math.max(v, l), h)))
+      const yt = T.clip(xs, T.full([6], lo, dtype), T.full([1], hi, dtype))
+      expect(T.toTypedArray(yt)).toEqual(y)
+    },
+  )
+  it.each([
+    [-0, 0, 1, 0],
+    [0, -1, -0, -0],
+    [-0, -0, 0, -0],
+    [0, -0, 0, 0],
+    [-0, -1, 1, -0],
+    [2, 3, 1, 1],
+    [Number.NaN, 0, 1, Number.NaN],
+    [0.5, Number.NaN, 1, Number.NaN],
+  ])('clip(%d, %d, %d) is %d (Object.is)', (x, lo, hi, expected) => {
+    const y = T.item(T.clip(T.tensor([x], { dtype: 'f64' }), lo, hi))
+    expect(Object.is(y, expected)).toBe(true)
+  })
+  it('clip on i32 clamps and keeps the dtype', () => {
+    const y = T.clip(T.tensor([-7, 2, 9], { dtype: 'i32' }), -1, 5)
+    expect(y.dtype).toBe('i32')
+    expect(T.toArray(y)).toEqual([-1, 2, 5])
   })
   it('clip: bad operands throw', () => {
     expect(() => T.clip(T.zeros([2], 'bool'), 0, 1)).toThrow(T.DTypeError)
