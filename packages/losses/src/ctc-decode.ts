@@ -7,29 +7,24 @@
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import type { Lengths } from './ctc.ts'
+import { logAddExp } from './log-space.ts'
 
 /** Merge repeats, then drop blanks: the many-to-one map B of CTC. */
 export const ctcCollapse = (path: readonly number[], blank = 0): number[] =>
   path.filter((c, t) => c !== blank && (t === 0 || c !== path[t - 1]))
 
 const frames = (
+  op: string,
   logProbs: Tensor,
   inputLengths?: Lengths,
 ): { data: ArrayLike<number>; steps: number; B: number; C: number; lengths: number[] } => {
   if (logProbs.rank !== 3)
-    throw new T.ShapeError(`ctc decode: logProbs must be [T,B,C], got ${T.showShape(logProbs.shape)}`)
+    throw new T.ShapeError(`${op}: logProbs must be [T,B,C], got ${T.showShape(logProbs.shape)}`)
   const [steps, B, C] = logProbs.shape
   const lengths =
     inputLengths === undefined
-      ? Array(B).fill(steps)
-      : T.isTensor(inputLengths)
-        ? Array.from(T.toTypedArray(inputLengths))
-        : [...inputLengths]
-  if (lengths.length !== B || lengths.some((l) => !Number.isInteger(l) || l < 0 || l > steps)) {
-    throw new T.ArgumentError(
-      `ctc decode: inputLengths ${JSON.stringify(lengths)} must give B = ${B} lengths in [0, ${steps}]`,
-    )
-  }
+      ? Array<number>(B).fill(steps)
+      : T.readLengths(op, 'inputLengths', inputLengths, { batch: B, max: steps })
   return { data: T.toTypedArray(logProbs), steps, B, C, lengths }
 }
 
@@ -44,7 +39,7 @@ export const ctcGreedyDecode = (
   logProbs: Tensor,
   options: { blank?: number; inputLengths?: Lengths } = {},
 ): number[][] => {
-  const { data, B, C, lengths } = frames(logProbs, options.inputLengths)
+  const { data, B, C, lengths } = frames('ctcGreedyDecode', logProbs, options.inputLengths)
   return Array.from({ length: B }, (_, b) => {
     const path = Array.from({ length: lengths[b] }, (_, t) => {
       let best = 0
@@ -53,13 +48,6 @@ export const ctcGreedyDecode = (
     })
     return ctcCollapse(path, options.blank ?? 0)
   })
-}
-
-const lse = (a: number, b: number): number => {
-  if (a === -Infinity) return b
-  if (b === -Infinity) return a
-  const m = Math.max(a, b)
-  return m + Math.log(Math.exp(a - m) + Math.exp(b - m))
 }
 
 /** A decoded label sequence and its log-probability (summed over the alignments the beam kept). */
@@ -85,7 +73,7 @@ export const ctcBeamSearch = (
   const { beamWidth = 8, blank = 0 } = options
   if (!Number.isInteger(beamWidth) || beamWidth < 1)
     throw new T.ArgumentError(`ctcBeamSearch: beamWidth must be a positive integer, got ${beamWidth}`)
-  const { data, B, C, lengths } = frames(logProbs, options.inputLengths)
+  const { data, B, C, lengths } = frames('ctcBeamSearch', logProbs, options.inputLengths)
   return Array.from({ length: B }, (_, b) => {
     // Each prefix keeps log p of its alignments ending in blank (pb) and in its last label (pnb).
     type Beam = { labels: number[]; pb: number; pnb: number }
@@ -100,30 +88,32 @@ export const ctcBeamSearch = (
         return beam
       }
       for (const { labels, pb, pnb } of beams.values()) {
-        const total = lse(pb, pnb)
+        const total = logAddExp(pb, pnb)
         const stay = at(labels)
-        stay.pb = lse(stay.pb, total + y(blank))
+        stay.pb = logAddExp(stay.pb, total + y(blank))
         const lastLabel = labels[labels.length - 1]
         for (let c = 0; c < C; c++) {
           if (c === blank) continue
           const extended = at([...labels, c])
           if (c === lastLabel) {
             // A repeat extends only across a blank; without one it merges into the same prefix.
-            extended.pnb = lse(extended.pnb, pb + y(c))
-            stay.pnb = lse(stay.pnb, pnb + y(c))
+            extended.pnb = logAddExp(extended.pnb, pb + y(c))
+            stay.pnb = logAddExp(stay.pnb, pnb + y(c))
           } else {
-            extended.pnb = lse(extended.pnb, total + y(c))
+            extended.pnb = logAddExp(extended.pnb, total + y(c))
           }
         }
       }
       beams = new Map(
         [...next.entries()]
-          .sort((p, q) => lse(q[1].pb, q[1].pnb) - lse(p[1].pb, p[1].pnb) || (p[0] < q[0] ? -1 : 1))
+          .sort(
+            (p, q) => logAddExp(q[1].pb, q[1].pnb) - logAddExp(p[1].pb, p[1].pnb) || (p[0] < q[0] ? -1 : 1),
+          )
           .slice(0, beamWidth),
       )
     }
     return [...beams.values()]
-      .map((beam) => ({ labels: beam.labels, logProb: lse(beam.pb, beam.pnb) }))
+      .map((beam) => ({ labels: beam.labels, logProb: logAddExp(beam.pb, beam.pnb) }))
       .sort((p, q) => q.logProb - p.logProb)
   })
 }

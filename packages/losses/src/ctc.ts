@@ -21,6 +21,7 @@
 import { customVjp } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
+import { logAddExp } from './log-space.ts'
 import { type Reduction, reduce } from './reduction.ts'
 
 export interface CtcOptions {
@@ -28,24 +29,18 @@ export interface CtcOptions {
   readonly blank?: number
   /** `'mean'` (default: each loss divided by its target length, then the batch mean, as PyTorch), `'sum'`, `'none'`. */
   readonly reduction?: Reduction
-  /** Infeasible targets (p = 0, loss +∞) give loss 0 and gradient 0 instead (default false). */
+  /**
+   * Infeasible targets (p = 0) give loss 0 and gradient 0 (default false: loss +∞, gradient NaN
+   * on that sequence's frames, as PyTorch).
+   */
   readonly zeroInfinity?: boolean
 }
 
 /** Targets as a padded `[B, S]` i32 tensor or one array per sequence. */
 export type CtcTargets = Tensor | readonly (readonly number[])[]
 
-/** Lengths as an i32 `[B]` tensor or numbers. */
-export type Lengths = Tensor | readonly number[]
-
-const lse2 = (a: number, b: number): number => {
-  if (a === -Infinity) return b
-  if (b === -Infinity) return a
-  const m = Math.max(a, b)
-  return m + Math.log(Math.exp(a - m) + Math.exp(b - m))
-}
-
-const numbers = (x: Lengths): number[] => (T.isTensor(x) ? Array.from(T.toTypedArray(x)) : [...x])
+/** Lengths as an integer `[B]` tensor or numbers. */
+export type Lengths = T.Lengths
 
 /** The labels of each sequence, validated: within `[0, C)`, never the blank, lengths within range. */
 export const ctcLabels = (
@@ -64,18 +59,7 @@ export const ctcLabels = (
   const [steps, B, C] = logProbs.shape
   if (!Number.isInteger(blank) || blank < 0 || blank >= C)
     throw new T.ArgumentError(`${op}: blank ${blank} is not a class in [0, ${C})`)
-  const inputs = numbers(inputLengths)
-  const tl = numbers(targetLengths)
-  if (inputs.length !== B)
-    throw new T.ShapeError(`${op}: inputLengths has ${inputs.length} entries, logProbs has batch ${B}`)
-  if (tl.length !== B)
-    throw new T.ShapeError(`${op}: targetLengths has ${tl.length} entries, logProbs has batch ${B}`)
-  inputs.forEach((l, b) => {
-    if (!Number.isInteger(l) || l < 0 || l > steps)
-      throw new T.ArgumentError(
-        `${op}: inputLengths[${b}] = ${l} is not in [0, ${steps}] (logProbs has ${steps} steps)`,
-      )
-  })
+  const inputs = T.readLengths(op, 'inputLengths', inputLengths, { batch: B, max: steps })
   let rows: number[][]
   if (T.isTensor(targets)) {
     if (targets.dtype !== 'i32' || targets.rank !== 2 || targets.shape[0] !== B) {
@@ -89,10 +73,16 @@ export const ctcLabels = (
       throw new T.ShapeError(`${op}: targets has ${targets.length} sequences, logProbs has batch ${B}`)
     rows = targets.map((r) => [...r])
   }
+  const tl = T.readLengths(op, 'targetLengths', targetLengths, {
+    batch: B,
+    max: Math.max(0, ...rows.map((r) => r.length)),
+  })
   const labels = rows.map((row, b) => {
     const L = tl[b]
-    if (!Number.isInteger(L) || L < 0 || L > row.length)
-      throw new T.ArgumentError(`${op}: targetLengths[${b}] = ${L} is not in [0, ${row.length}]`)
+    if (L > row.length)
+      throw new T.ArgumentError(
+        `${op}: targetLengths[${b}] = ${L} is longer than targets[${b}] (${row.length} entries)`,
+      )
     const label = row.slice(0, L)
     label.forEach((c, s) => {
       if (!Number.isInteger(c) || c < 0 || c >= C)
@@ -110,6 +100,7 @@ export const ctcLabels = (
 /**
  * −log p(label | frames) of one sequence and its gradient with respect to the log-probabilities
  * of its first `steps` frames (`[steps, C]`, row-major), from the forward–backward recursion.
+ * An infeasible label (p = 0) gives `nll = +∞` and an all-NaN gradient: +∞ has no derivative.
  */
 export const ctcForwardBackward = (
   lp: (t: number, c: number) => number,
@@ -132,22 +123,23 @@ export const ctcForwardBackward = (
   for (let t = 1; t < steps; t++) {
     for (let s = 0; s < S; s++) {
       let a = alpha[(t - 1) * S + s]
-      if (s >= 1) a = lse2(a, alpha[(t - 1) * S + s - 1])
-      if (skip[s]) a = lse2(a, alpha[(t - 1) * S + s - 2])
+      if (s >= 1) a = logAddExp(a, alpha[(t - 1) * S + s - 1])
+      if (skip[s]) a = logAddExp(a, alpha[(t - 1) * S + s - 2])
       alpha[t * S + s] = a === -Infinity ? a : a + lp(t, ext[s])
     }
   }
   const last = (steps - 1) * S
-  const logp = lse2(alpha[last + S - 1], S > 1 ? alpha[last + S - 2] : -Infinity)
+  const logp = logAddExp(alpha[last + S - 1], S > 1 ? alpha[last + S - 2] : -Infinity)
   if (!withGradient) return { nll: -logp, grad }
+  if (logp === -Infinity) return { nll: Infinity, grad: grad.fill(Number.NaN) }
   beta[last + S - 1] = 0
   if (S > 1) beta[last + S - 2] = 0
   for (let t = steps - 2; t >= 0; t--) {
     for (let s = 0; s < S; s++) {
       const next = (t + 1) * S
       let b = beta[next + s] + lp(t + 1, ext[s])
-      if (s + 1 < S) b = lse2(b, beta[next + s + 1] + lp(t + 1, ext[s + 1]))
-      if (s + 2 < S && skip[s + 2]) b = lse2(b, beta[next + s + 2] + lp(t + 1, ext[s + 2]))
+      if (s + 1 < S) b = logAddExp(b, beta[next + s + 1] + lp(t + 1, ext[s + 1]))
+      if (s + 2 < S && skip[s + 2]) b = logAddExp(b, beta[next + s + 2] + lp(t + 1, ext[s + 2]))
       beta[t * S + s] = b
     }
   }
@@ -155,22 +147,33 @@ export const ctcForwardBackward = (
   const acc = new Float64Array(C)
   for (let t = 0; t < steps; t++) {
     acc.fill(-Infinity)
-    for (let s = 0; s < S; s++) acc[ext[s]] = lse2(acc[ext[s]], alpha[t * S + s] + beta[t * S + s])
+    for (let s = 0; s < S; s++) acc[ext[s]] = logAddExp(acc[ext[s]], alpha[t * S + s] + beta[t * S + s])
     for (let c = 0; c < C; c++) grad[t * C + c] = acc[c] === -Infinity ? 0 : -Math.exp(acc[c] - logp)
   }
   return { nll: -logp, grad }
 }
 
 /**
- * CTC loss with the semantics of `torch.nn.CTCLoss`: `logProbs [T, B, C]` (log-softmax
- * outputs), targets padded `[B, S]` (or arrays), per-sequence input and target lengths.
- * Returns per-sequence losses `[B]` with `'none'`, else a scalar.
+ * CTC loss (Lecture §5.2) with the semantics of `torch.nn.CTCLoss`: per sequence b,
+ * `loss_b = −log Σ_{π ∈ B⁻¹(l_b)} Π_{t < T_b} y_t(π_t)`. `logProbs [T, B, C]` (log-softmax
+ * outputs), targets padded `[B, S]` (or arrays), per-sequence input lengths T_b and target
+ * lengths L_b. Returns per-sequence losses `[B]` with `'none'`, else a scalar (`'mean'`: each
+ * loss over max(L_b, 1), then the batch mean).
+ *
+ * A sequence is infeasible when its input is shorter than its label needs, T_b < L_b + (number
+ * of adjacent repeats in the label): p = 0 and its loss is +∞. As PyTorch 1.13 on the CPU, its
+ * gradient is then NaN on its frames t < T_b (0 beyond) while every other sequence keeps its
+ * own gradient, so a training loop's non-finite guard stops and the NaN rows name the sequence;
+ * `'sum'` and `'mean'` are then +∞ too. With `zeroInfinity: true` its loss and gradient are 0.
  *
  * @example
  * // Two frames, one label "1": paths 11, φ1, 1φ all collapse to it.
  * const y = T.log(T.tensor([[[0.5, 0.5]], [[0.5, 0.5]]], { dtype: 'f64' }))
  * const loss = ctcLoss(y, [[1]], [2], [1], { reduction: 'sum' })
  * assert.ok(Math.abs(T.item(loss) + Math.log(0.75)) < 1e-12)
+ * // "1 1" needs a blank between the repeats: 3 frames, so 2 are infeasible.
+ * assert.strictEqual(T.item(ctcLoss(y, [[1, 1]], [2], [2], { reduction: 'sum' })), Infinity)
+ * assert.strictEqual(T.item(ctcLoss(y, [[1, 1]], [2], [2], { zeroInfinity: true })), 0)
  */
 export const ctcLoss = (
   logProbs: Tensor,
@@ -212,6 +215,7 @@ const forward = (
     )
     const infeasible = r.nll === Infinity
     nll[b] = infeasible && zeroInfinity ? 0 : r.nll
+    // An infeasible sequence's frames keep r.grad's NaN (PyTorch's behaviour), unless zeroInfinity.
     if ((infeasible && zeroInfinity) || !withGradient) continue
     for (let t = 0; t < inputs[b]; t++)
       for (let c = 0; c < C; c++) grad[(t * B + b) * C + c] = r.grad[t * C + c]
