@@ -76,24 +76,6 @@ export const splitGates = (z: Tensor, count: number): Tensor[] => {
   return Array.from({ length: count }, (_, k) => T.slice(z, [0, k * H], [z.shape[0], H]))
 }
 
-/** Throws a ShapeError naming the cell, the tensor and both shapes unless `t` has `expected` shape. */
-export const expectShape = (where: string, what: string, t: Tensor, expected: readonly number[]): void => {
-  if (t.rank !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
-    throw new T.ShapeError(
-      `${where}: ${what} has shape ${T.showShape(t.shape)}, expected ${T.showShape(expected)}`,
-    )
-  }
-}
-
-/** Checks a step input `x: [B, I]` against the input weights `W: [G·H, I]`. */
-export const expectInput = (cell: string, x: Tensor, W: Tensor): void => {
-  if (x.rank !== 2 || x.shape[1] !== W.shape[1]) {
-    throw new T.ShapeError(
-      `${cell}.step: input x has shape ${T.showShape(x.shape)}, expected [B,${W.shape[1]}] (W_ih is ${T.showShape(W.shape)})`,
-    )
-  }
-}
-
 /** Checks that sizes are positive integers. */
 export const checkSizes = (cell: string, options: CellOptions): void => {
   for (const k of ['inputSize', 'hiddenSize'] as const) {

@@ -14,7 +14,8 @@
 
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { type Activation, activate, affine, type Cell, checkSizes, expectInput, expectShape } from './cell.ts'
+import { type Activation, activate, affine, type Cell, checkSizes } from './cell.ts'
+import { checkStep } from './check.ts'
 import { uniformRecurrent } from './init.ts'
 
 export interface ClockworkOptions {
@@ -88,7 +89,7 @@ export const clockwork = (options: ClockworkOptions = {}): Cell<ClockworkParams,
     const hNext = T.where(activeUnits(t, H, periods), candidate, h)
     return [{ h: hNext, t: T.add(t, 1) }, hNext]
   }
-  return {
+  const cell: Cell<ClockworkParams, ClockworkState> = {
     name,
     init: (key, o) => {
       checkSizes(name, o)
@@ -108,9 +109,7 @@ export const clockwork = (options: ClockworkOptions = {}): Cell<ClockworkParams,
       t: T.zeros([batch], 'i32'),
     }),
     step: (p, state, x) => {
-      expectInput(name, x, p.W_ih)
-      expectShape(`${name}.step`, 'state h', state.h, [x.shape[0], p.W_hh.shape[0]])
-      expectShape(`${name}.step`, 'state t', state.t, [x.shape[0]])
+      checkStep(`${name}.step`, cell, p, state, x)
       return update(p, state, affine(x, p.W_ih, p.b_ih))
     },
     outputSize: (p) => p.W_hh.shape[0],
@@ -118,4 +117,5 @@ export const clockwork = (options: ClockworkOptions = {}): Cell<ClockworkParams,
     inputProjection: (p, xs) => affine(xs, p.W_ih, p.b_ih),
     stepProjected: update,
   }
+  return cell
 }

@@ -5,7 +5,8 @@
 
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { type Layer, readLengths, reverseSequences } from './rnn.ts'
+import { checkLayerArgs } from './check.ts'
+import { type Layer, reverseSequences } from './rnn.ts'
 
 /**
  * Layers applied one after another; layer l reads layer l−1's output (§2.4: "it can be deep").
@@ -20,7 +21,7 @@ import { type Layer, readLengths, reverseSequences } from './rnn.ts'
  */
 export const stack = (layers: readonly Layer[]): Layer<any[], any[]> => {
   if (layers.length === 0) throw new T.ArgumentError('stack: needs at least one layer')
-  return {
+  const deep: Layer<any[], any[]> = {
     name: `stack(${layers.map((l) => l.name).join(', ')})`,
     init: (key, o) => {
       const keys = T.split(key, layers.length)
@@ -35,9 +36,13 @@ export const stack = (layers: readonly Layer[]): Layer<any[], any[]> => {
     },
     initialState: (ps, batch) => layers.map((l, i) => l.initialState(ps[i], batch)),
     outputSize: (ps) => layers[layers.length - 1].outputSize(ps[ps.length - 1]),
+    inputSize: (ps) => layers[0].inputSize(ps[0]),
     apply: (ps, xs, o = {}) => {
-      if (ps.length !== layers.length)
-        throw new T.ArgumentError(`stack: ${ps.length} parameter sets for ${layers.length} layers`)
+      if (!Array.isArray(ps) || ps.length !== layers.length)
+        throw new T.ArgumentError(
+          `${deep.name}: params must be an array of ${layers.length} parameter sets, one per layer, got ${Array.isArray(ps) ? ps.length : typeof ps}`,
+        )
+      checkLayerArgs(deep, ps, xs, o)
       const states: unknown[] = []
       let h = xs
       layers.forEach((layer, l) => {
@@ -48,6 +53,7 @@ export const stack = (layers: readonly Layer[]): Layer<any[], any[]> => {
       return { output: h, state: states }
     },
   }
+  return deep
 }
 
 export interface BidirectionalOptions {
@@ -70,7 +76,7 @@ export const bidirectional = (
   options: BidirectionalOptions = {},
 ): Layer<{ forward: any; backward: any }, { forward: any; backward: any }> => {
   const merge = options.merge ?? 'concat'
-  return {
+  const bi: Layer<{ forward: any; backward: any }, { forward: any; backward: any }> = {
     name: `bidirectional(${layer.name})`,
     init: (key, o) => {
       const [kf, kb] = T.split(key, 2)
@@ -81,9 +87,11 @@ export const bidirectional = (
       backward: layer.initialState(p.backward, batch),
     }),
     outputSize: (p) => (merge === 'concat' ? 2 : 1) * layer.outputSize(p.forward),
+    inputSize: (p) => layer.inputSize(p.forward),
     apply: (p, xs, o = {}) => {
-      const ls =
-        o.lengths === undefined ? undefined : readLengths(layer.name, o.lengths, xs.shape[0], xs.shape[1])
+      if (p === null || typeof p !== 'object' || !('forward' in p) || !('backward' in p))
+        throw new T.ArgumentError(`${bi.name}: params must be { forward, backward }, got ${typeof p}`)
+      const ls = checkLayerArgs(bi, p, xs, o)
       const fw = layer.apply(p.forward, xs, { lengths: ls, state0: o.state0?.forward })
       const bwRev = layer.apply(p.backward, reverseSequences(xs, ls), {
         lengths: ls,
@@ -94,4 +102,5 @@ export const bidirectional = (
       return { output, state: { forward: fw.state, backward: bwRev.state } }
     },
   }
+  return bi
 }

@@ -9,16 +9,8 @@
 
 import type { Key, Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import {
-  type Activation,
-  activate,
-  affine,
-  type Cell,
-  type CellOptions,
-  checkSizes,
-  expectInput,
-  expectShape,
-} from './cell.ts'
+import { type Activation, activate, affine, type Cell, type CellOptions, checkSizes } from './cell.ts'
+import { checkStep } from './check.ts'
 import { elmanStepProjected } from './fast/elman-step.ts'
 import { uniformRecurrent } from './init.ts'
 
@@ -51,13 +43,16 @@ export interface ElmanParams {
  * const [h, y] = cell.step(p, cell.initialState(p, 1), T.tensor([[1, 1]], { dtype: 'f64' }))
  * assert.deepStrictEqual(T.toArray(y), [[4, 4]])
  */
-export const elman = (options: ElmanOptions = {}): Cell<ElmanParams, Tensor> => {
+export const elman = (options: ElmanOptions = {}): Cell<ElmanParams, Tensor> =>
+  namedElman(options, `elman(${options.activation ?? 'tanh'})`)
+
+/** The Elman cell under another name (IRNN is one, with its own initialisation). */
+export const namedElman = (options: ElmanOptions, name: string): Cell<ElmanParams, Tensor> => {
   const activation = options.activation ?? 'tanh'
   const bias = options.bias ?? true
-  const name = `elman(${activation})`
   const finish = (p: ElmanParams, h: Tensor): [Tensor, Tensor] => [h, p.W_ho ? affine(h, p.W_ho, p.b_ho) : h]
   const recurrent = (p: ElmanParams, h: Tensor) => affine(h, p.W_hh, p.b_hh)
-  return {
+  const cell: Cell<ElmanParams, Tensor> = {
     name,
     init: (key: Key, o: CellOptions): ElmanParams => {
       checkSizes(name, o)
@@ -75,8 +70,7 @@ export const elman = (options: ElmanOptions = {}): Cell<ElmanParams, Tensor> => 
     },
     initialState: (p, batch) => T.zeros([batch, p.W_hh.shape[0]], p.W_hh.dtype),
     step: (p, h, x) => {
-      expectInput(name, x, p.W_ih)
-      expectShape(`${name}.step`, 'state h', h, [x.shape[0], p.W_hh.shape[0]])
+      checkStep(`${name}.step`, cell, p, h, x)
       return finish(p, activate(activation, T.add(affine(x, p.W_ih, p.b_ih), recurrent(p, h))))
     },
     outputSize: (p) => (p.W_ho ? p.W_ho.shape[0] : p.W_hh.shape[0]),
@@ -85,4 +79,5 @@ export const elman = (options: ElmanOptions = {}): Cell<ElmanParams, Tensor> => 
     // Fast path: the recurrent product, both additions and σ in one fused op.
     stepProjected: (p, h, xp) => finish(p, elmanStepProjected(activation, p, h, xp)),
   }
+  return cell
 }

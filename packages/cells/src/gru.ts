@@ -10,7 +10,8 @@
 
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { affine, type Cell, checkSizes, expectInput, expectShape, splitGates } from './cell.ts'
+import { affine, type Cell, checkSizes, splitGates } from './cell.ts'
+import { checkStep } from './check.ts'
 import { gruScanProjected } from './fast/gru-sequence.ts'
 import { uniformRecurrent } from './init.ts'
 
@@ -41,7 +42,7 @@ export const gru = (): Cell<GruParams, Tensor> => {
     const hNext = T.add(T.mul(T.sub(1, z), n), T.mul(z, h))
     return [hNext, hNext]
   }
-  return {
+  const cell: Cell<GruParams, Tensor> = {
     name,
     init: (key, o) => {
       checkSizes(name, o)
@@ -56,8 +57,7 @@ export const gru = (): Cell<GruParams, Tensor> => {
     },
     initialState: (p, batch) => T.zeros([batch, p.W_hh.shape[1]], p.W_hh.dtype),
     step: (p, h, x) => {
-      expectInput(name, x, p.W_ih)
-      expectShape(`${name}.step`, 'state h', h, [x.shape[0], p.W_hh.shape[1]])
+      checkStep(`${name}.step`, cell, p, h, x)
       return update(p, h, affine(x, p.W_ih, p.b_ih))
     },
     outputSize: (p) => p.W_hh.shape[1],
@@ -67,4 +67,5 @@ export const gru = (): Cell<GruParams, Tensor> => {
     // Fast path: the whole recurrence as one op with a hand-written backward (fast/gru-sequence.ts).
     scanProjected: gruScanProjected,
   }
+  return cell
 }

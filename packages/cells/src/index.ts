@@ -4,6 +4,16 @@
  */
 export { type Activation, activate, affine, type Cell, type CellOptions, splitGates } from './cell.ts'
 export {
+  type Checkable,
+  checkIndices,
+  checkInput,
+  checkLayerArgs,
+  checkState,
+  checkStep,
+  type InputSpec,
+  paramsDType,
+} from './check.ts'
+export {
   activeUnits,
   type ClockworkOptions,
   type ClockworkParams,

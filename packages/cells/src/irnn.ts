@@ -11,7 +11,7 @@ import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import type { Cell } from './cell.ts'
 import { checkSizes } from './cell.ts'
-import { type ElmanParams, elman } from './elman.ts'
+import { type ElmanParams, namedElman } from './elman.ts'
 import { identity } from './init.ts'
 
 export interface IrnnOptions {
@@ -31,10 +31,9 @@ export interface IrnnOptions {
  * assert.deepStrictEqual(T.toArray(p.W_hh), T.toArray(T.eye(4)))
  */
 export const irnn = (options: IrnnOptions = {}): Cell<ElmanParams, Tensor> => {
-  const base = elman({ activation: 'relu', outputSize: options.outputSize })
+  const base = namedElman({ activation: 'relu', outputSize: options.outputSize }, 'irnn')
   return {
     ...base,
-    name: 'irnn',
     init: (key, o) => {
       checkSizes('irnn', o)
       const dtype = o.dtype ?? 'f32'

@@ -9,7 +9,8 @@
 
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { type Activation, activate, affine, type Cell, checkSizes, expectInput, expectShape } from './cell.ts'
+import { type Activation, activate, affine, type Cell, checkSizes } from './cell.ts'
+import { checkStep } from './check.ts'
 import { uniformRecurrent } from './init.ts'
 
 export interface JordanOptions {
@@ -48,7 +49,7 @@ export const jordan = (options: JordanOptions): Cell<JordanParams, Tensor> => {
     const y = activate(outAct, affine(activate(act, pre), p.W_ho, p.b_o))
     return [y, y]
   }
-  return {
+  const cell: Cell<JordanParams, Tensor> = {
     name,
     init: (key, o) => {
       checkSizes(name, o)
@@ -66,8 +67,7 @@ export const jordan = (options: JordanOptions): Cell<JordanParams, Tensor> => {
     },
     initialState: (p, batch) => T.zeros([batch, p.W_ho.shape[0]], p.W_ho.dtype),
     step: (p, y, x) => {
-      expectInput(name, x, p.W_ih)
-      expectShape(`${name}.step`, 'state y', y, [x.shape[0], p.W_ho.shape[0]])
+      checkStep(`${name}.step`, cell, p, y, x)
       return output(p, T.add(affine(x, p.W_ih, p.b_h), affine(y, p.W_yh)))
     },
     outputSize: (p) => p.W_ho.shape[0],
@@ -75,4 +75,5 @@ export const jordan = (options: JordanOptions): Cell<JordanParams, Tensor> => {
     inputProjection: (p, xs) => affine(xs, p.W_ih, p.b_h),
     stepProjected: (p, y, xp) => output(p, T.add(xp, affine(y, p.W_yh))),
   }
+  return cell
 }

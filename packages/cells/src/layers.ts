@@ -6,6 +6,7 @@
 import type { DType, Key, Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import { type Activation, activate, affine } from './cell.ts'
+import { checkIndices, checkInput, paramsDType } from './check.ts'
 import { glorotUniform } from './init.ts'
 
 export interface DenseParams {
@@ -37,11 +38,9 @@ export const dense = (options: DenseOptions = {}) => {
       ...(bias ? { b: T.zeros([o.outputSize], o.dtype ?? 'f32') } : {}),
     }),
     apply: (p: DenseParams, x: Tensor): Tensor => {
-      if (x.shape[x.rank - 1] !== p.W.shape[1]) {
-        throw new T.ShapeError(
-          `dense.apply: input has shape ${T.showShape(x.shape)}, expected last axis ${p.W.shape[1]} (W is ${T.showShape(p.W.shape)})`,
-        )
-      }
+      const dtype = paramsDType('dense', p)
+      const features = p.W.shape[1]
+      checkInput('dense', 'input', x, { shape: ['...', features], features, dtype })
       return p.b
         ? T.fusedMatmul(x, p.W, { transposeB: true, addend: p.b, activation: act })
         : activate(act, affine(x, p.W))
@@ -67,7 +66,10 @@ export const embedding = () => ({
   init: (key: Key, o: { vocabularySize: number; dim: number; dtype?: DType }): EmbeddingParams => ({
     E: T.randn(key, [o.vocabularySize, o.dim], o.dtype ?? 'f32'),
   }),
-  apply: (p: EmbeddingParams, indices: Tensor): Tensor => T.gather(p.E, indices, 0),
+  apply: (p: EmbeddingParams, indices: Tensor): Tensor => {
+    paramsDType('embedding', p)
+    return T.gather(p.E, checkIndices('embedding', 'indices', indices, p.E.shape[0]), 0)
+  },
 })
 
 /**

@@ -18,16 +18,8 @@
 
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import {
-  type Activation,
-  activate,
-  affine,
-  type Cell,
-  checkSizes,
-  expectInput,
-  expectShape,
-  splitGates,
-} from './cell.ts'
+import { type Activation, activate, affine, type Cell, checkSizes, splitGates } from './cell.ts'
+import { checkStep } from './check.ts'
 import { lstmScanProjected } from './fast/lstm-sequence.ts'
 import { forgetBias as setForgetBias, uniformRecurrent } from './init.ts'
 
@@ -100,7 +92,7 @@ export const lstm = (options: LstmOptions = {}): Cell<LstmParams, LstmState> => 
   // (fast/lstm-sequence.ts) for the standard activations; other activations keep the readable steps.
   const fusable = fAct === 'sigmoid' && gAct === 'tanh' && hAct === 'tanh'
 
-  return {
+  const cell: Cell<LstmParams, LstmState> = {
     name,
     init: (key, o) => {
       checkSizes(name, o)
@@ -123,10 +115,7 @@ export const lstm = (options: LstmOptions = {}): Cell<LstmParams, LstmState> => 
       return { h: T.zeros([batch, H], p.W_hh.dtype), c: T.zeros([batch, H], p.W_hh.dtype) }
     },
     step: (p, state, x) => {
-      expectInput(name, x, p.W_ih)
-      const expected = [x.shape[0], p.W_hh.shape[1]]
-      expectShape(`${name}.step`, 'state h', state.h, expected)
-      expectShape(`${name}.step`, 'state c', state.c, expected)
+      checkStep(`${name}.step`, cell, p, state, x)
       return update(p, state, affine(x, p.W_ih, p.b_ih))
     },
     outputSize: (p) => p.W_hh.shape[1],
@@ -135,4 +124,5 @@ export const lstm = (options: LstmOptions = {}): Cell<LstmParams, LstmState> => 
     stepProjected: update,
     ...(fusable ? { scanProjected: lstmScanProjected } : {}),
   }
+  return cell
 }

@@ -8,6 +8,7 @@
 import type { Key, Tensor, Tree } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import type { Cell, CellOptions } from './cell.ts'
+import { checkLayerArgs } from './check.ts'
 import { scan } from './scan.ts'
 
 /** Options of one application of a layer. */
@@ -25,28 +26,13 @@ export interface Layer<P extends Tree = any, S extends Tree = any> {
   initialState(params: P, batch: number): S
   apply(params: P, xs: Tensor, options?: ApplyOptions<S>): { output: Tensor; state: S }
   outputSize(params: P): number
+  /** The feature size F of the sequences `apply` reads. */
+  inputSize(params: P): number
 }
 
 export interface RnnOptions {
   /** Use the cell's fast path (hoisted input projection) when it has one (default true). */
   readonly fast?: boolean
-}
-
-/** Validates lengths against `[T, B]` and returns them as numbers. */
-export const readLengths = (
-  where: string,
-  lengths: Tensor | readonly number[],
-  steps: number,
-  batch: number,
-): number[] => {
-  const ls = T.isTensor(lengths) ? Array.from(T.toTypedArray(lengths)) : [...lengths]
-  if (ls.length !== batch)
-    throw new T.ShapeError(`${where}: lengths has ${ls.length} entries for a batch of ${batch}`)
-  ls.forEach((l, b) => {
-    if (!Number.isInteger(l) || l < 0 || l > steps)
-      throw new T.ArgumentError(`${where}: lengths[${b}] = ${l} is not in [0, ${steps}]`)
-  })
-  return ls
 }
 
 /** Per-step validity masks (bool `[B]`), or undefined when no step is padding. */
@@ -77,23 +63,15 @@ export const rnn = <P extends Tree, S extends Tree>(
 ): Layer<P, S> => {
   const fast =
     (options.fast ?? true) && cell.inputProjection !== undefined && cell.stepProjected !== undefined
-  return {
+  const layer: Layer<P, S> = {
     name: `rnn(${cell.name})`,
     init: (key, o) => cell.init(key, o),
     initialState: (p, batch) => cell.initialState(p, batch),
     outputSize: (p) => cell.outputSize(p),
+    inputSize: (p) => cell.inputSize(p),
     apply: (p, xs, o = {}) => {
-      if (xs.rank !== 3)
-        throw new T.ShapeError(
-          `${cell.name}: input sequence has shape ${T.showShape(xs.shape)}, expected [T,B,F]`,
-        )
-      const [steps, batch, features] = xs.shape
-      if (features !== cell.inputSize(p)) {
-        throw new T.ShapeError(
-          `${cell.name}: input sequence has ${features} features per step, the cell expects ${cell.inputSize(p)}`,
-        )
-      }
-      const ls = o.lengths === undefined ? undefined : readLengths(cell.name, o.lengths, steps, batch)
+      const ls = checkLayerArgs(layer, p, xs, o)
+      const [steps, batch] = xs.shape
       const masks = stepMasks(ls, steps)
       const state0 = o.state0 ?? cell.initialState(p, batch)
       // Fast path: the input half of every step in one product, hoisted out of the time loop;
@@ -123,6 +101,7 @@ export const rnn = <P extends Tree, S extends Tree>(
       return { output, state }
     },
   }
+  return layer
 }
 
 /**

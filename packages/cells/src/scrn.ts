@@ -13,7 +13,8 @@
 
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { type Activation, activate, affine, type Cell, checkSizes, expectInput, expectShape } from './cell.ts'
+import { type Activation, activate, affine, type Cell, checkSizes } from './cell.ts'
+import { checkStep } from './check.ts'
 import { uniformRecurrent } from './init.ts'
 
 export interface ScrnOptions {
@@ -57,7 +58,7 @@ export const scrn = (options: ScrnOptions = {}): Cell<ScrnParams, ScrnState> => 
     const hNext = activate(act, T.add(T.add(affine(sNext, p.P), xh), affine(h, p.R, p.b)))
     return [{ h: hNext, s: sNext }, T.concat([hNext, sNext], 1)]
   }
-  return {
+  const cell: Cell<ScrnParams, ScrnState> = {
     name,
     init: (key, o) => {
       checkSizes(name, o)
@@ -77,12 +78,11 @@ export const scrn = (options: ScrnOptions = {}): Cell<ScrnParams, ScrnState> => 
       s: T.zeros([batch, p.B.shape[0]], p.B.dtype),
     }),
     step: (p, state, x) => {
-      expectInput(name, x, p.A)
-      expectShape(`${name}.step`, 'state h', state.h, [x.shape[0], p.R.shape[0]])
-      expectShape(`${name}.step`, 'state s', state.s, [x.shape[0], p.B.shape[0]])
+      checkStep(`${name}.step`, cell, p, state, x)
       return update(p, state, affine(x, p.B), affine(x, p.A))
     },
     outputSize: (p) => p.R.shape[0] + p.B.shape[0],
     inputSize: (p) => p.A.shape[1],
   }
+  return cell
 }
