@@ -1,6 +1,7 @@
 /** Constructors for constant tensors (DESIGN: creation). */
 import { allocate, type DType } from './dtype.ts'
 import { ArgumentError, DTypeError } from './errors.ts'
+import { readDType } from './options.ts'
 import { checkShape, type Shape, sizeOf } from './shape.ts'
 import { fromData, type Tensor } from './tensor.ts'
 
@@ -16,16 +17,16 @@ export const full = (
   dtype: DType = typeof value === 'boolean' ? 'bool' : 'f32',
 ): Tensor => {
   checkShape('full', shape)
-  const data = allocate(dtype, sizeOf(shape))
+  const data = allocate(readDType('full', dtype), sizeOf(shape))
   data.fill(Number(value))
   return fromData(data, shape, dtype)
 }
 
 /** Zeros of `shape` (the initial memory of Lecture §2.2). */
-export const zeros = (shape: Shape, dtype: DType = 'f32'): Tensor => full(shape, 0, dtype)
+export const zeros = (shape: Shape, dtype: DType = 'f32'): Tensor => full(shape, 0, readDType('zeros', dtype))
 
 /** Ones of `shape` (the all-ones weights of Lecture §2.2). */
-export const ones = (shape: Shape, dtype: DType = 'f32'): Tensor => full(shape, 1, dtype)
+export const ones = (shape: Shape, dtype: DType = 'f32'): Tensor => full(shape, 1, readDType('ones', dtype))
 
 /**
  * The `n × m` identity matrix (the IRNN initialisation of Lecture §4.5).
@@ -35,7 +36,7 @@ export const ones = (shape: Shape, dtype: DType = 'f32'): Tensor => full(shape, 
  */
 export const eye = (n: number, m: number = n, dtype: DType = 'f32'): Tensor => {
   checkShape('eye', [n, m])
-  const data = allocate(dtype, n * m)
+  const data = allocate(readDType('eye', dtype), n * m)
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1
   return fromData(data, [n, m], dtype)
 }
@@ -52,7 +53,7 @@ export const arange = (start: number, stop?: number, step = 1, dtype: DType = 'f
     throw new ArgumentError(`arange: start ${lo}, stop ${hi} and step ${step} must be finite, step non-zero`)
   }
   const n = Math.max(0, Math.ceil((hi - lo) / step))
-  const data = allocate(dtype, n)
+  const data = allocate(readDType('arange', dtype), n)
   for (let i = 0; i < n; i++) data[i] = lo + i * step
   return fromData(data, [n], dtype)
 }
@@ -70,7 +71,7 @@ export const oneHot = (indices: Tensor | readonly number[], n: number, dtype: DT
   if (!(idx instanceof Int32Array) && idx.dtype !== 'i32')
     throw new DTypeError(`oneHot: indices must be i32, got ${idx.dtype}`)
   if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`oneHot: n must be a positive integer, got ${n}`)
-  const out = allocate(dtype, data.length * n)
+  const out = allocate(readDType('oneHot', dtype), data.length * n)
   for (let i = 0; i < data.length; i++) {
     const k = data[i]
     if (!Number.isInteger(k) || k < 0 || k >= n)

@@ -5,6 +5,7 @@
  */
 import { allocate, type DType, FLOATS, isFloat, NUMERIC, requireDType, type TypedArray } from './dtype.ts'
 import { DTypeError } from './errors.ts'
+import { readDType } from './options.ts'
 import { broadcastShapes, broadcastStrides, type Shape, sameShape, sizeOf } from './shape.ts'
 import { fromData, type Tensor } from './tensor.ts'
 import { type Attrs, emit } from './trace.ts'
@@ -312,7 +313,7 @@ const CAST: Record<DType, string> = { f32: 'x', f64: 'x', i32: 'x', bool: 'x !==
  * Casting to the same dtype returns the tensor itself.
  */
 export const cast = (x: Tensor, to: DType): Tensor => {
-  if (!(to in CAST)) throw new DTypeError(`cast: unknown dtype ${JSON.stringify(to)}`)
+  readDType('cast', to)
   if (x.dtype === to) return x
   return mapElements('cast', [x], to, CAST[to], { to })
 }

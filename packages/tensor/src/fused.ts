@@ -9,11 +9,12 @@
  */
 import { currentBackend, type FusedActivation, type MatmulJob, reference } from './backend.ts'
 import { allocate } from './dtype.ts'
-import { ArgumentError, DTypeError, ShapeError, showShape } from './errors.ts'
+import { DTypeError, ShapeError, showShape } from './errors.ts'
 import { matmulJob } from './matmul.ts'
+import { optionKinds, readOptions } from './options.ts'
 import { broadcastShapes, sameShape } from './shape.ts'
 import { broadcastTo, reshape } from './structure.ts'
-import { fromStorage, type Storage, type Tensor } from './tensor.ts'
+import { fromStorage, isTensor, type Storage, type Tensor } from './tensor.ts'
 import { emit, untraced } from './trace.ts'
 
 export type { FusedActivation }
@@ -28,6 +29,12 @@ export interface FusedMatmulOptions {
 }
 
 const ACTIVATIONS: readonly FusedActivation[] = ['identity', 'tanh', 'sigmoid', 'relu']
+const FUSED = {
+  transposeA: optionKinds.boolean,
+  transposeB: optionKinds.boolean,
+  addend: { expects: 'a tensor', test: isTensor },
+  activation: optionKinds.oneOf(ACTIVATIONS),
+}
 
 /** σ elementwise over `out`, in place (the product's fresh storage). */
 const activateInPlace = (out: Float32Array | Float64Array, activation: FusedActivation): void => {
@@ -78,14 +85,9 @@ const unfused = (
  * assert.deepStrictEqual(T.toArray(h), [[2, 0]])
  */
 export const fusedMatmul = (a: Tensor, b: Tensor, options: FusedMatmulOptions = {}): Tensor => {
-  const { addend, activation = 'identity' } = options
+  const { addend, activation = 'identity' } = readOptions('fusedMatmul', options, FUSED)
   const transposeA = !!options.transposeA
   const transposeB = !!options.transposeB
-  if (!ACTIVATIONS.includes(activation)) {
-    throw new ArgumentError(
-      `fusedMatmul: activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(activation)}`,
-    )
-  }
   if (addend !== undefined && addend.dtype !== a.dtype) {
     throw new DTypeError(`fusedMatmul: addend is ${addend.dtype}, the factors are ${a.dtype}`)
   }

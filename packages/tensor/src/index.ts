@@ -31,6 +31,7 @@ export {
 export { type FusedActivation, type FusedMatmulOptions, fusedMatmul } from './fused.ts'
 export { type Lengths, readLengths } from './lengths.ts'
 export { type MatmulOptions, matmul } from './matmul.ts'
+export { describeValue, type OptionSpec, optionKinds, readDType, readOptions } from './options.ts'
 export {
   bernoulli,
   foldIn,
@@ -43,6 +44,7 @@ export {
   uniform,
 } from './random.ts'
 export {
+  type AxisOptions,
   argmax,
   argmin,
   logSoftmax,

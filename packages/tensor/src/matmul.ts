@@ -5,6 +5,7 @@
  */
 import { currentBackend, type MatmulJob, reference } from './backend.ts'
 import { DTypeError, ShapeError, showShape } from './errors.ts'
+import { optionKinds, readOptions } from './options.ts'
 import { broadcastShapes, sizeOf } from './shape.ts'
 import { broadcastTo, reshape } from './structure.ts'
 import { fromStorage, type Storage, type Tensor } from './tensor.ts'
@@ -16,6 +17,8 @@ export interface MatmulOptions {
   readonly transposeB?: boolean
 }
 
+const MATMUL = { transposeA: optionKinds.boolean, transposeB: optionKinds.boolean }
+
 /**
  * `C = op(A) · op(B)` over the last two axes; leading (batch) axes broadcast as in NumPy.
  * Shapes: `[..., m, k] × [..., k, n] → [..., m, n]` (before the transposes).
@@ -26,6 +29,7 @@ export interface MatmulOptions {
  * assert.deepStrictEqual(T.toArray(T.matmul(A, A, { transposeA: true })), [[10, 14], [14, 20]])
  */
 export const matmul = (a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor => {
+  readOptions('matmul', options, MATMUL)
   const transposeA = !!options.transposeA
   const transposeB = !!options.transposeB
   // A stack of rows times one matrix ([..., m, k] · [k, n]) is one product of [(…·m), k] · [k, n]:

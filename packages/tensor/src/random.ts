@@ -7,6 +7,7 @@
  */
 import { allocate, type DType, FLOATS, requireDType } from './dtype.ts'
 import { ArgumentError } from './errors.ts'
+import { readDType } from './options.ts'
 import { checkShape, type Shape, sizeOf } from './shape.ts'
 import { fromData, type Tensor } from './tensor.ts'
 
@@ -102,7 +103,7 @@ const unitDoubles = (k: Key, n: number): Float64Array => {
  */
 export const uniform = (k: Key, shape: Shape, lo = 0, hi = 1, dtype: DType = 'f32'): Tensor => {
   checkShape('uniform', shape)
-  requireDType('uniform', dtype, FLOATS)
+  requireDType('uniform', readDType('uniform', dtype), FLOATS)
   const u = unitDoubles(k, sizeOf(shape))
   const out = allocate(dtype, u.length)
   for (let i = 0; i < u.length; i++) out[i] = lo + (hi - lo) * u[i]
@@ -118,7 +119,7 @@ export const uniform = (k: Key, shape: Shape, lo = 0, hi = 1, dtype: DType = 'f3
  */
 export const randn = (k: Key, shape: Shape, dtype: DType = 'f32'): Tensor => {
   checkShape('randn', shape)
-  requireDType('randn', dtype, FLOATS)
+  requireDType('randn', readDType('randn', dtype), FLOATS)
   const n = sizeOf(shape)
   const u = unitDoubles(k, n + (n % 2))
   const out = allocate(dtype, n)

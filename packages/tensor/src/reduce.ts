@@ -6,6 +6,7 @@
 import { allocate, FLOATS, NUMERIC, requireDType, type TypedArray } from './dtype.ts'
 import { div, exp, neg, sub } from './elementwise.ts'
 import { ShapeError, showShape } from './errors.ts'
+import { optionKinds, readOptions } from './options.ts'
 import { normalizeAxes, sizeOf, stridesOf } from './shape.ts'
 import { copyStrided } from './strided.ts'
 import { fromData, type Tensor } from './tensor.ts'
@@ -16,6 +17,16 @@ export interface ReduceOptions {
   readonly axis?: number | readonly number[]
   readonly keepDims?: boolean
 }
+
+/** One axis (default: the last, or all for argmax) and whether to keep it as a length-1 axis. */
+export interface AxisOptions {
+  readonly axis?: number
+  readonly keepDims?: boolean
+}
+
+const REDUCE = { axis: optionKinds.axes, keepDims: optionKinds.boolean }
+const ONE_AXIS = { axis: optionKinds.axis, keepDims: optionKinds.boolean }
+const SOFTMAX = { axis: optionKinds.axis }
 
 type Block = { data: TypedArray; outer: number; n: number; axes: number[]; outShape: number[] }
 
@@ -54,6 +65,7 @@ const blocks = (op: string, x: Tensor, options: ReduceOptions): Block => {
  * assert.strictEqual(T.item(T.sum(x)), 10)
  */
 export const sum = (x: Tensor, options: ReduceOptions = {}): Tensor => {
+  readOptions('sum', options, REDUCE)
   requireDType('sum', x.dtype, NUMERIC)
   const axes = normalizeAxes('sum', options.axis, x.rank)
   const attrs = { axes, keepDims: !!options.keepDims }
@@ -99,6 +111,7 @@ export const sum = (x: Tensor, options: ReduceOptions = {}): Tensor => {
  * Reducing an empty axis throws.
  */
 export const max = (x: Tensor, options: ReduceOptions = {}): Tensor => {
+  readOptions('max', options, REDUCE)
   requireDType('max', x.dtype, NUMERIC)
   const { data, outer, n, axes, outShape } = blocks('max', x, options)
   if (n === 0 && outer > 0) throw new ShapeError(`max ${showShape(x.shape)}: cannot reduce an empty axis`)
@@ -119,7 +132,8 @@ export const max = (x: Tensor, options: ReduceOptions = {}): Tensor => {
 }
 
 /** Minimum over `axis`: `−max(−x)`. */
-export const min = (x: Tensor, options: ReduceOptions = {}): Tensor => neg(max(neg(x), options))
+export const min = (x: Tensor, options: ReduceOptions = {}): Tensor =>
+  neg(max(neg(x), readOptions('min', options, REDUCE)))
 
 /**
  * Index of the maximum along one axis (the first on ties; a NaN counts as the maximum), as i32.
@@ -128,7 +142,8 @@ export const min = (x: Tensor, options: ReduceOptions = {}): Tensor => neg(max(n
  * @example
  * assert.deepStrictEqual(T.toArray(T.argmax(T.tensor([[1, 5, 2], [7, 0, 7]]), { axis: 1 })), [1, 0])
  */
-export const argmax = (x: Tensor, options: { axis?: number; keepDims?: boolean } = {}): Tensor => {
+export const argmax = (x: Tensor, options: AxisOptions = {}): Tensor => {
+  readOptions('argmax', options, ONE_AXIS)
   requireDType('argmax', x.dtype, NUMERIC)
   const { data, outer, n, outShape } = blocks('argmax', x, options)
   if (n === 0) throw new ShapeError(`argmax ${showShape(x.shape)}: cannot reduce an empty axis`)
@@ -149,8 +164,8 @@ export const argmax = (x: Tensor, options: { axis?: number; keepDims?: boolean }
 }
 
 /** Index of the minimum along one axis, as i32. */
-export const argmin = (x: Tensor, options: { axis?: number; keepDims?: boolean } = {}): Tensor =>
-  argmax(neg(x), options)
+export const argmin = (x: Tensor, options: AxisOptions = {}): Tensor =>
+  argmax(neg(x), readOptions('argmin', options, ONE_AXIS))
 
 /**
  * Mean over `axis`: `sum / count`.
@@ -159,6 +174,7 @@ export const argmin = (x: Tensor, options: { axis?: number; keepDims?: boolean }
  * assert.strictEqual(T.item(T.mean(T.tensor([1, 2, 3, 6]))), 3)
  */
 export const mean = (x: Tensor, options: ReduceOptions = {}): Tensor => {
+  readOptions('mean', options, REDUCE)
   const axes = normalizeAxes('mean', options.axis, x.rank)
   const count = sizeOf(axes.map((a) => x.shape[a]))
   return div(sum(x, options), count)
@@ -174,6 +190,7 @@ export const mean = (x: Tensor, options: ReduceOptions = {}): Tensor => {
  * assert.ok(Math.abs(T.item(y) - (1e4 + Math.log(2))) < 1e-2)
  */
 export const logSumExp = (x: Tensor, options: ReduceOptions = {}): Tensor => {
+  readOptions('logSumExp', options, REDUCE)
   requireDType('logSumExp', x.dtype, FLOATS)
   const { data, outer, n, axes, outShape } = blocks('logSumExp', x, options)
   const out = allocate(x.dtype, outer)
@@ -198,8 +215,8 @@ export const logSumExp = (x: Tensor, options: ReduceOptions = {}): Tensor => {
 /**
  * `log softmax(x) = x − logSumExp(x)` along `axis` (default −1): log-probabilities from logits.
  */
-export const logSoftmax = (x: Tensor, options: { axis?: number } = {}): Tensor =>
-  sub(x, logSumExp(x, { axis: options.axis ?? -1, keepDims: true }))
+export const logSoftmax = (x: Tensor, options: { readonly axis?: number } = {}): Tensor =>
+  sub(x, logSumExp(x, { axis: readOptions('logSoftmax', options, SOFTMAX).axis ?? -1, keepDims: true }))
 
 /**
  * `softmax(x)_i = exp(x_i) / Σ_j exp(x_j)` along `axis` (default −1): the output distribution
@@ -209,4 +226,5 @@ export const logSoftmax = (x: Tensor, options: { axis?: number } = {}): Tensor =
  * const p = T.softmax(T.tensor([[1, 2, 3]]))
  * assert.ok(Math.abs(T.item(T.sum(p)) - 1) < 1e-6)
  */
-export const softmax = (x: Tensor, options: { axis?: number } = {}): Tensor => exp(logSoftmax(x, options))
+export const softmax = (x: Tensor, options: { readonly axis?: number } = {}): Tensor =>
+  exp(logSoftmax(x, readOptions('softmax', options, SOFTMAX)))

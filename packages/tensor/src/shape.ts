@@ -1,4 +1,5 @@
 import { ArgumentError, ShapeError, showShape } from './errors.ts'
+import { describeValue } from './options.ts'
 
 /** A tensor's shape: one non-negative length per axis; `[]` is a scalar. */
 export type Shape = readonly number[]
@@ -66,6 +67,8 @@ export const broadcastStrides = (shape: Shape, target: Shape): number[] => {
 
 /** Resolves a possibly negative axis against a rank, or throws naming the op. */
 export const normalizeAxis = (op: string, axis: number, rank: number): number => {
+  if (typeof axis !== 'number')
+    throw new ArgumentError(`${op}: axis must be an integer, got ${describeValue(axis)}`)
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
     throw new ArgumentError(`${op}: axis ${axis} is out of range for rank ${rank}`)
   }

@@ -258,7 +258,7 @@ export const squeeze = (x: Tensor, axis?: number | readonly number[]): Tensor =>
   const axes =
     axis === undefined
       ? x.shape.flatMap((d, i) => (d === 1 ? [i] : []))
-      : (typeof axis === 'number' ? [axis] : axis).map((a) => normalizeAxis('squeeze', a, x.rank))
+      : (Array.isArray(axis) ? axis : [axis as number]).map((a) => normalizeAxis('squeeze', a, x.rank))
   for (const a of axes) {
     if (x.shape[a] !== 1)
       throw new ShapeError(`squeeze ${showShape(x.shape)}: axis ${a} has length ${x.shape[a]}, not 1`)

@@ -1,5 +1,6 @@
 import { allocate, type DType, type TypedArray } from './dtype.ts'
 import { ArgumentError, ShapeError, showShape } from './errors.ts'
+import { optionKinds, readOptions } from './options.ts'
 import { checkShape, type Shape, sizeOf } from './shape.ts'
 
 /**
@@ -103,6 +104,8 @@ export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor
 /** A nested array of numbers or booleans, or a single one. */
 export type Nested = number | boolean | readonly Nested[]
 
+const TENSOR_OPTIONS = { dtype: optionKinds.dtype, shape: optionKinds.shape }
+
 /**
  * Creates a tensor from a number, a boolean or nested arrays (row-major).
  * Dtype: `f32` unless given (booleans give `bool`). Lecture §2.2 writes its inputs this way.
@@ -114,8 +117,9 @@ export type Nested = number | boolean | readonly Nested[]
  */
 export const tensor = (
   value: Nested | TypedArray,
-  options: { dtype?: DType; shape?: Shape } = {},
+  options: { readonly dtype?: DType; readonly shape?: Shape } = {},
 ): Tensor => {
+  readOptions('tensor', options, TENSOR_OPTIONS)
   if (ArrayBuffer.isView(value)) {
     const shape = options.shape ?? [value.length]
     checkShape('tensor', shape)

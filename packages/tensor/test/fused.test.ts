@@ -36,7 +36,7 @@ describe('fusedMatmul', () => {
     'equals σ(matmul + addend) composed from the separate ops',
     ([a, b, addend, o]) => {
       const y = T.fusedMatmul(a, b, { ...o, addend })
-      const product = T.matmul(a, b, o)
+      const product = T.matmul(a, b, { transposeA: o.transposeA, transposeB: o.transposeB })
       const expected = apply[o.activation](addend ? T.add(product, addend) : product)
       assertClose(y, expected, { atol: 1e-12, rtol: 1e-12 })
     },
