@@ -12,10 +12,13 @@ export {
 } from './optimizers.ts'
 export { cosineDecay, exponentialDecay, warmup } from './schedules.ts'
 export {
+  type Diverged,
+  type DivergenceOptions,
   firstNonFinite,
   type NonFinite,
   type StepMetrics,
   type TrainEvent,
+  type TrainStop,
   train,
   trainStep,
 } from './train.ts'

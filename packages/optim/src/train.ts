@@ -2,17 +2,20 @@
  * The training loop as a fold over batches (Lecture §4.2): `(params, optState, batch) →
  * (params, optState, metrics)`. A guard stops it at the first non-finite loss, gradient or
  * parameter with `Left(NonFinite{ step, path, … })`, returning the last good params, instead of
- * training on garbage.
+ * training on garbage. A second, opt-in guard stops training that diverges while staying finite
+ * (the lecture's cliff, §4.3: one step flies away and the loss climbs from 0.7 to 1e3) with
+ * `Left(Diverged{ … })`.
  */
 import { valueAndGrad } from '@recurrent/autograd'
-import type { Tensor, Tree } from '@recurrent/tensor'
+import type { BoundaryError, Tensor, Tree } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import * as E from 'fp-ts/lib/Either.js'
 import { applyUpdates, type GradientTransformation, globalNorm } from './transform.ts'
 
 /** Why training stopped: what was not finite, where, and the last state that was. */
-export interface NonFinite<P = Tree> {
-  readonly _tag: 'NonFinite'
+export interface NonFinite<P = Tree> extends BoundaryError<'NonFinite'> {
+  /** In words, e.g. `the gradient is NaN at step 3 (W_ih, element 5)`. */
+  readonly reason: string
   readonly step: number
   readonly what: 'loss' | 'gradient' | 'parameter'
   /** Leaf path of the first non-finite tensor ('' for the loss), and the flat index in it. */
@@ -21,6 +24,36 @@ export interface NonFinite<P = Tree> {
   readonly value: number
   readonly lastGoodParams: P
   readonly lastGoodOptState: unknown
+}
+
+/**
+ * Why training stopped although everything stayed finite: the loss stayed above `factor` times
+ * its running minimum for `patience` consecutive steps.
+ */
+export interface Diverged<P = Tree> extends BoundaryError<'Diverged'> {
+  /** In words, e.g. `the loss 1.2e+3 at step 9 has stayed above 2 × its running minimum 0.67 for 3 steps`. */
+  readonly reason: string
+  /** The step at which the guard fired (the last of the `patience` steps). */
+  readonly step: number
+  /** The loss at that step. */
+  readonly loss: number
+  /** The smallest loss seen so far, and the step it was measured at. */
+  readonly runningMin: number
+  readonly minStep: number
+  /** The params and optimiser state the running minimum was measured with. */
+  readonly lastGoodParams: P
+  readonly lastGoodOptState: unknown
+}
+
+/** Why `train` stopped early. */
+export type TrainStop<P = Tree> = NonFinite<P> | Diverged<P>
+
+/** The divergence guard's options: stop once loss > factor × running minimum for `patience` steps in a row. */
+export interface DivergenceOptions {
+  /** How far above its running minimum the loss may go (> 1; e.g. 2 or 10). */
+  readonly factor: number
+  /** How many consecutive steps it may stay there (an integer ≥ 1). */
+  readonly patience: number
 }
 
 export interface StepMetrics {
@@ -32,7 +65,7 @@ export interface StepMetrics {
 /** Progress events a caller (the CLI) renders. */
 export type TrainEvent =
   | { readonly type: 'step'; readonly metrics: StepMetrics }
-  | { readonly type: 'stopped'; readonly reason: NonFinite }
+  | { readonly type: 'stopped'; readonly reason: TrainStop }
 
 /** The first non-finite element of a tree: its path, flat index and value. */
 export const firstNonFinite = (tree: Tree): { path: string; index: number; value: number } | undefined => {
@@ -67,7 +100,18 @@ export const trainStep =
       what: NonFinite['what'],
       where: { path: string; index: number; value: number },
     ): E.Either<NonFinite<P>, never> =>
-      E.left({ _tag: 'NonFinite', step, what, ...where, lastGoodParams: params, lastGoodOptState: optState })
+      E.left({
+        _tag: 'NonFinite',
+        reason:
+          what === 'loss'
+            ? `the loss is ${where.value} at step ${step}`
+            : `the ${what} is ${where.value} at step ${step} (${where.path || 'the root'}, element ${where.index})`,
+        step,
+        what,
+        ...where,
+        lastGoodParams: params,
+        lastGoodOptState: optState,
+      })
     const [value, grads] = valueAndGrad(loss)(params, batch)
     const l = T.item(value)
     if (!Number.isFinite(l)) return stop('loss', { path: '', index: 0, value: l })
@@ -84,7 +128,41 @@ export const trainStep =
     })
   }
 
-/** Runs `trainStep` over every batch; stops early with `Left(NonFinite)`. */
+/** Validates the divergence guard's options, naming the one that is wrong. */
+const checkDivergence = (d: DivergenceOptions): DivergenceOptions => {
+  if (typeof d !== 'object' || d === null)
+    throw new T.ArgumentError(`train: divergence must be { factor, patience }, got ${String(d)}`)
+  if (typeof d.factor !== 'number' || !(d.factor > 1) || !Number.isFinite(d.factor))
+    throw new T.ArgumentError(`train: divergence.factor must be a finite number > 1, got ${String(d.factor)}`)
+  if (typeof d.patience !== 'number' || !Number.isInteger(d.patience) || d.patience < 1)
+    throw new T.ArgumentError(`train: divergence.patience must be an integer ≥ 1, got ${String(d.patience)}`)
+  return d
+}
+
+/**
+ * Runs `trainStep` over every batch; stops early with `Left(NonFinite)` at the first non-finite
+ * loss, gradient or parameter. With `divergence: { factor: k, patience: n }` it also stops with
+ * `Left(Diverged)` at the first step t where, for n steps in a row,
+ *
+ *   loss_s > m_s + (k − 1)·|m_s|,   m_s = min_{r ≤ s} loss_r   (= k·m_s for positive losses),
+ *
+ * so a non-increasing loss never trips it. `Diverged.lastGoodParams` are the params the running
+ * minimum was measured with (the best seen), not the last ones.
+ *
+ * @example
+ * // Gradient descent on w² with a step too large for it: |w| triples every step, the loss ×9.
+ * const r = train({
+ *   params: { w: T.tensor([1], { dtype: 'f64' }) },
+ *   optimizer: sgd(2),
+ *   loss: (p) => T.sum(T.mul(p.w, p.w)),
+ *   batches: Array(10).fill(null),
+ *   divergence: { factor: 10, patience: 2 },
+ * })
+ * assert.strictEqual(r._tag, 'Left')
+ * // losses 1, 9, 81, 729: 81 and 729 are both above 10 × 1.
+ * assert.deepStrictEqual([r.left._tag, r.left.step, r.left.loss, r.left.runningMin], ['Diverged', 3, 729, 1])
+ * assert.deepStrictEqual(T.toArray(r.left.lastGoodParams.w), [1])
+ */
 export const train = <P extends Tree, B>(config: {
   readonly params: P
   readonly optimizer: GradientTransformation
@@ -92,21 +170,47 @@ export const train = <P extends Tree, B>(config: {
   readonly batches: Iterable<B>
   readonly optState?: unknown
   readonly onEvent?: (event: TrainEvent) => void
-}): E.Either<NonFinite<P>, { params: P; optState: unknown; history: StepMetrics[] }> => {
+  /** Opt-in: stop when the loss stays above `factor` × its running minimum for `patience` steps. */
+  readonly divergence?: DivergenceOptions
+}): E.Either<TrainStop<P>, { params: P; optState: unknown; history: StepMetrics[] }> => {
+  const divergence = config.divergence === undefined ? undefined : checkDivergence(config.divergence)
   const step = trainStep<P, B>(config.loss, config.optimizer)
   let params = config.params
   let optState = config.optState ?? config.optimizer.init(params)
   const history: StepMetrics[] = []
+  let best = { loss: Infinity, step: -1, params, optState }
+  let above = 0
   let i = 0
+  const stopped = (reason: TrainStop<P>): E.Either<TrainStop<P>, never> => {
+    config.onEvent?.({ type: 'stopped', reason })
+    return E.left(reason)
+  }
   for (const batch of config.batches) {
-    const r = step(params, optState, batch, i++)
-    if (E.isLeft(r)) {
-      config.onEvent?.({ type: 'stopped', reason: r.left })
-      return r
-    }
+    const r = step(params, optState, batch, i)
+    if (E.isLeft(r)) return stopped(r.left)
+    const { loss } = r.right.metrics
+    if (loss < best.loss) best = { loss, step: i, params, optState }
     ;({ params, optState } = r.right)
     history.push(r.right.metrics)
     config.onEvent?.({ type: 'step', metrics: r.right.metrics })
+    if (divergence !== undefined) {
+      const threshold = best.loss + (divergence.factor - 1) * Math.abs(best.loss)
+      above = loss > threshold ? above + 1 : 0
+      if (above === divergence.patience) {
+        const { factor, patience } = divergence
+        return stopped({
+          _tag: 'Diverged',
+          reason: `the loss ${loss.toPrecision(3)} at step ${i} has stayed above ${factor} × its running minimum ${best.loss.toPrecision(3)} (step ${best.step}) for ${patience} step${patience === 1 ? '' : 's'}`,
+          step: i,
+          loss,
+          runningMin: best.loss,
+          minStep: best.step,
+          lastGoodParams: best.params,
+          lastGoodOptState: best.optState,
+        })
+      }
+    }
+    i++
   }
   return E.right({ params, optState, history })
 }

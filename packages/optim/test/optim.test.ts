@@ -238,4 +238,131 @@ describe('training loop', () => {
     })
     expect(E.isLeft(badGrad) && badGrad.left).toMatchObject({ what: 'gradient', path: 'w' })
   })
+  it('says in words what was not finite (a BoundaryError reason)', () => {
+    const stop = (loss: (p: { w: Tensor }) => Tensor, lr = 1) =>
+      train({ params: { w: T.tensor([0, 1], { dtype: 'f64' }) }, optimizer: sgd(lr), loss, batches: [0, 0] })
+    const left = (r: ReturnType<typeof stop>) => (E.isLeft(r) ? r.left : expect.unreachable())
+    expect(left(stop((p) => T.div(T.sum(p.w), 0))).reason).toBe('the loss is Infinity at step 0')
+    expect(left(stop((p) => T.sum(T.mul(T.sqrt(p.w), 0)))).reason).toBe(
+      'the gradient is NaN at step 0 (w, element 0)',
+    )
+  })
 })
+
+/** A loss that is `batch` whatever the params: scripts the loss sequence the loop sees. */
+const scripted = (losses: readonly number[], divergence: { factor: number; patience: number }) =>
+  train({
+    params: { w: T.zeros([1], 'f64') },
+    optimizer: sgd(0),
+    loss: (p: { w: Tensor }, l: number) => T.add(T.sum(p.w), l),
+    batches: losses,
+    divergence,
+  })
+
+/** The guard's definition, checked window by window: loss_s > m_s + (k − 1)|m_s| for s in (t − n, t]. */
+const firstDivergence = (losses: readonly number[], factor: number, patience: number): number | undefined => {
+  const above = (s: number) => {
+    const m = Math.min(...losses.slice(0, s + 1))
+    return losses[s] > m + (factor - 1) * Math.abs(m)
+  }
+  for (let t = patience - 1; t < losses.length; t++)
+    if (Array.from({ length: patience }, (_, j) => t - j).every(above)) return t
+  return undefined
+}
+
+describe('divergence guard', () => {
+  const options = fc.record({
+    factor: fc.double({ min: 1, max: 20, noNaN: true, minExcluded: true }),
+    patience: fc.integer({ min: 1, max: 4 }),
+  })
+  const loss = fc.double({ min: -1e6, max: 1e6, noNaN: true })
+  test.prop([fc.array(loss, { maxLength: 30 }), options], runs)(
+    'never fires on a non-increasing loss sequence',
+    (values, divergence) => {
+      const losses = [...values].sort((a, b) => b - a)
+      const r = scripted(losses, divergence)
+      expect(E.isRight(r) && r.right.history.length).toBe(losses.length)
+    },
+  )
+  test.prop([fc.array(fc.double({ min: 1e-3, max: 100, noNaN: true }), { maxLength: 30 }), options], runs)(
+    'fires exactly at the first step where the condition has held `patience` times in a row',
+    (losses, divergence) => {
+      const t = firstDivergence(losses, divergence.factor, divergence.patience)
+      const r = scripted(losses, divergence)
+      if (t === undefined) {
+        expect(E.isRight(r)).toBe(true)
+        return
+      }
+      const seen = losses.slice(0, t + 1)
+      const runningMin = Math.min(...seen)
+      expect(E.isLeft(r) && r.left).toMatchObject({
+        _tag: 'Diverged',
+        step: t,
+        loss: losses[t],
+        runningMin,
+        minStep: seen.indexOf(runningMin),
+      })
+    },
+  )
+  it('stops an Elman RNN trained with learning rate 1e3, whose loss stays finite; not with 0.1', () => {
+    const { params, loss } = elmanProblem()
+    const run = (lr: number, divergence?: { factor: number; patience: number }) =>
+      train({ params, optimizer: sgd(lr), loss, batches: Array(40).fill(null), divergence })
+    // Without the guard nothing is reported: every loss is finite, but they climb from 0.72 to ~1e3.
+    const unguarded = run(1e3)
+    if (E.isLeft(unguarded)) throw new Error(`expected Right, got ${unguarded.left.reason}`)
+    const losses = unguarded.right.history.map((m) => m.loss)
+    expect(losses[0]).toBeLessThan(1)
+    expect(Math.max(...losses)).toBeGreaterThan(1e3)
+    const r = run(1e3, { factor: 10, patience: 3 })
+    if (E.isRight(r) || r.left._tag !== 'Diverged') throw new Error('expected Left(Diverged)')
+    expect(r.left).toMatchObject({ step: 3, runningMin: losses[0], minStep: 0, loss: losses[3] })
+    expect(r.left.reason).toMatch(
+      /^the loss .* at step 3 has stayed above 10 × its running minimum 0\.7\d\d \(step 0\) for 3 steps$/,
+    )
+    expect(r.left.lastGoodParams).toBe(params)
+    const sane = run(0.1, { factor: 2, patience: 1 })
+    expect(E.isRight(sane)).toBe(true)
+  })
+  it('checks its options: factor > 1, patience an integer ≥ 1', () => {
+    const go = (divergence: { factor: number; patience: number }) => () => scripted([1], divergence)
+    for (const factor of [1, 0.5, -2, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(go({ factor, patience: 1 })).toThrow(
+        new T.ArgumentError(`train: divergence.factor must be a finite number > 1, got ${factor}`),
+      )
+    for (const patience of [0, -1, 1.5, Number.NaN])
+      expect(go({ factor: 2, patience })).toThrow(
+        new T.ArgumentError(`train: divergence.patience must be an integer ≥ 1, got ${patience}`),
+      )
+  })
+})
+
+/** A small Elman RNN (h ← tanh(x·W_x + h·W_h + b), logits = h_T·W_o + b_o) learning the sign of a sequence's sum. */
+const elmanProblem = () => {
+  const [kx, k1, k2, k3] = T.split(T.key(7), 4)
+  const [H, B, S] = [8, 16, 6]
+  const xs = T.randn(kx, [S, B, 1], 'f64')
+  const sums = T.toArray(T.sum(xs, { axis: 0 })) as number[][]
+  const target = T.oneHot(
+    sums.map(([v]) => (v > 0 ? 1 : 0)),
+    2,
+    'f64',
+  )
+  const params = {
+    Wx: T.mul(T.randn(k1, [1, H], 'f64'), 0.5),
+    Wh: T.mul(T.randn(k2, [H, H], 'f64'), 0.3),
+    b: T.zeros([H], 'f64'),
+    Wo: T.mul(T.randn(k3, [H, 2], 'f64'), 0.3),
+    bo: T.zeros([2], 'f64'),
+  }
+  const loss = (p: typeof params): Tensor => {
+    let h = T.zeros([B, H], 'f64')
+    for (let t = 0; t < S; t++) {
+      const x = T.reshape(T.slice(xs, [t, 0, 0], [1, B, 1]), [B, 1])
+      h = T.tanh(T.add(T.add(T.matmul(x, p.Wx), T.matmul(h, p.Wh)), p.b))
+    }
+    const logits = T.add(T.matmul(h, p.Wo), p.bo)
+    return T.neg(T.mean(T.sum(T.mul(T.logSoftmax(logits), target), { axis: -1 })))
+  }
+  return { params, loss }
+}
