@@ -12,7 +12,14 @@ import * as T from '@recurrent/tensor'
 import { assertClose, type Tolerance } from '@recurrent/testkit'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { afterAll, describe, expect, it } from 'vitest'
-import { fromTorch, type TorchKind, type TorchOptions, type TorchParams, toTorch } from '../src/index.ts'
+import {
+  fromTorch,
+  type InteropError,
+  type TorchKind,
+  type TorchOptions,
+  type TorchParams,
+  toTorch,
+} from '../src/index.ts'
 
 interface Encoded {
   readonly shape: number[]
@@ -56,9 +63,11 @@ const rightOf = <E, A>(r: Either<E, A>): A => {
   return r.right
 }
 
-const leftMessage = <A>(r: Either<{ message: string }, A>): string => {
+/** The reason of a Left, after checking that its path names `key` (when given). */
+const leftReason = <A>(r: Either<InteropError, A>, key?: string): string => {
   if (r._tag === 'Right') throw new Error('expected Left, got Right')
-  return r.left.message
+  if (key !== undefined) expect(r.left.path).toBe(key)
+  return r.left.reason
 }
 
 /** The largest absolute and relative (to the expected value) elementwise differences seen. */
@@ -120,7 +129,7 @@ describe('fromTorch + apply match PyTorch (float64)', () => {
         const [value, grads] = valueAndGrad(loss, { argnums })(params, x, h0, c0)
         expect(Math.abs(T.item(value) - c.loss)).toBeLessThanOrEqual(TOL.atol + TOL.rtol * Math.abs(c.loss))
 
-        const named = toTorch(c.kind, grads[0], opts)
+        const named = rightOf(toTorch(c.kind, grads[0], opts))
         expect(Object.keys(named)).toEqual(Object.keys(c.grads.params))
         for (const [name, g] of Object.entries(c.grads.params))
           compare(`${c.name} ∂L/∂${name}`, named[name], g)
@@ -132,14 +141,14 @@ describe('fromTorch + apply match PyTorch (float64)', () => {
       it('toTorch ∘ fromTorch gives back the same names, in order, and the same tensors', () => {
         const sd = decodeDict(c.stateDict)
         const { params } = rightOf(fromTorch(c.kind, sd, opts))
-        const back = toTorch(c.kind, params, opts)
+        const back = rightOf(toTorch(c.kind, params, opts))
         expect(Object.keys(back)).toEqual(Object.keys(sd))
         for (const [name, t] of Object.entries(sd)) {
           expect(back[name].dtype).toBe('f64')
           expect(T.toArray(back[name])).toEqual(T.toArray(t))
         }
         // Without options, toTorch infers the direction count from the params.
-        expect(Object.keys(toTorch(c.kind, params))).toEqual(Object.keys(sd))
+        expect(Object.keys(rightOf(toTorch(c.kind, params)))).toEqual(Object.keys(sd))
         // …and the round trip loads again.
         rightOf(fromTorch(c.kind, back, opts))
       })
@@ -166,25 +175,25 @@ describe('fromTorch and apply reject bad input with clear errors', () => {
 
   it('a missing entry: names it and its expected shape', () => {
     const { bias_hh_l1: _, ...sd } = dict(lstm2)
-    const m = leftMessage(fromTorch('LSTM', sd, { numLayers: 2 }))
+    const m = leftReason(fromTorch('LSTM', sd, { numLayers: 2 }), 'bias_hh_l1')
     expect(m).toContain('missing bias_hh_l1')
     expect(m).toContain('[16]')
   })
 
   it('a missing reverse-direction entry', () => {
     const { weight_hh_l0_reverse: _, ...sd } = dict(gruBi)
-    expect(leftMessage(fromTorch('GRU', sd, { bidirectional: true }))).toMatch(
+    expect(leftReason(fromTorch('GRU', sd, { bidirectional: true }), 'weight_hh_l0_reverse')).toMatch(
       /missing weight_hh_l0_reverse \(expected shape \[12,4\]\)/,
     )
   })
 
   it('a mis-shaped entry: names it and both shapes', () => {
     const sd = { ...dict(lstm2), weight_ih_l1: T.zeros([16, 3], 'f64') }
-    expect(leftMessage(fromTorch('LSTM', sd, { numLayers: 2 }))).toMatch(
+    expect(leftReason(fromTorch('LSTM', sd, { numLayers: 2 }), 'weight_ih_l1')).toMatch(
       /weight_ih_l1 has shape \[16,3\], expected \[16,4\]/,
     )
     const sd2 = { ...dict(lstm2), bias_ih_l0: T.zeros([12], 'f64') }
-    expect(leftMessage(fromTorch('LSTM', sd2, { numLayers: 2 }))).toMatch(
+    expect(leftReason(fromTorch('LSTM', sd2, { numLayers: 2 }), 'bias_ih_l0')).toMatch(
       /bias_ih_l0 has shape \[12\], expected \[16\]/,
     )
   })
@@ -192,34 +201,42 @@ describe('fromTorch and apply reject bad input with clear errors', () => {
   it('a second layer that reads a bidirectional first layer needs D·H inputs', () => {
     const c = fixtures.cases.find((k) => k.kind === 'GRU' && k.numLayers === 2 && k.bidirectional)!
     const sd = { ...dict(c), weight_ih_l1_reverse: T.zeros([12, 4], 'f64') }
-    expect(leftMessage(fromTorch('GRU', sd, { numLayers: 2, bidirectional: true }))).toMatch(
-      /weight_ih_l1_reverse has shape \[12,4\], expected \[12,8\]/,
-    )
+    expect(
+      leftReason(fromTorch('GRU', sd, { numLayers: 2, bidirectional: true }), 'weight_ih_l1_reverse'),
+    ).toMatch(/weight_ih_l1_reverse has shape \[12,4\], expected \[12,8\]/)
   })
 
   it('a state dict of the wrong kind: the gate count does not fit', () => {
     // An LSTM's [16, 4] recurrent weights read as a GRU's (3 gates of H = 4 → [12, 4]).
-    expect(leftMessage(fromTorch('GRU', dict(lstm2), { numLayers: 2 }))).toMatch(
+    expect(leftReason(fromTorch('GRU', dict(lstm2), { numLayers: 2 }), 'weight_hh_l0')).toMatch(
       /fromTorch\(GRU\): weight_hh_l0 has shape \[16,4\], expected \[12,4\]/,
     )
   })
 
   it('an unexpected entry: names it', () => {
     const sd = { ...dict(lstm2), weight_ih_l2: T.zeros([16, 4], 'f64') }
-    expect(leftMessage(fromTorch('LSTM', sd, { numLayers: 2 }))).toMatch(/unexpected entry weight_ih_l2/)
+    expect(leftReason(fromTorch('LSTM', sd, { numLayers: 2 }), 'weight_ih_l2')).toMatch(
+      /unexpected entry "weight_ih_l2" \(numLayers 2, bidirectional false; the dict seems to have more layers/,
+    )
     // Two layers loaded as one: the second layer's weights are unexpected.
-    expect(leftMessage(fromTorch('LSTM', dict(lstm2), { numLayers: 1 }))).toMatch(
-      /unexpected entry weight_ih_l1/,
+    expect(leftReason(fromTorch('LSTM', dict(lstm2), { numLayers: 1 }), 'weight_ih_l1')).toMatch(
+      /unexpected entry "weight_ih_l1"/,
     )
     // A bidirectional dict loaded as unidirectional.
-    expect(leftMessage(fromTorch('GRU', dict(gruBi)))).toMatch(/unexpected entry weight_ih_l0_reverse/)
+    expect(leftReason(fromTorch('GRU', dict(gruBi)), 'weight_ih_l0_reverse')).toMatch(
+      /unexpected entry "weight_ih_l0_reverse" .*bidirectional: true\?/,
+    )
   })
 
   it('an entry that is not a tensor, and mixed dtypes', () => {
     const notTensor = { ...dict(lstm2), bias_ih_l1: [1, 2, 3] }
-    expect(leftMessage(fromTorch('LSTM', notTensor, { numLayers: 2 }))).toMatch(/bias_ih_l1 is not a tensor/)
+    expect(leftReason(fromTorch('LSTM', notTensor, { numLayers: 2 }), 'bias_ih_l1')).toMatch(
+      /bias_ih_l1 is not a tensor \(got an array\); expected shape \[16\]/,
+    )
     const mixed = { ...dict(lstm2), bias_ih_l1: T.zeros([16], 'f32') }
-    expect(leftMessage(fromTorch('LSTM', mixed, { numLayers: 2 }))).toMatch(/bias_ih_l1 has dtype f32/)
+    expect(leftReason(fromTorch('LSTM', mixed, { numLayers: 2 }), 'bias_ih_l1')).toMatch(
+      /bias_ih_l1 has dtype f32/,
+    )
   })
 
   it('a wrong h0 or c0 shape throws a ShapeError naming it and both shapes', () => {
@@ -253,22 +270,53 @@ describe('interop checks its arguments', () => {
     bias_ih_l0: T.zeros([G * H], 'f64'),
     bias_hh_l0: T.zeros([G * H], 'f64'),
   })
-  it('blames weight_hh_l0 when its gate rows are wrong', () => {
+  it('blames weight_hh_l0 when its columns disagree with the hidden size the other entries agree on', () => {
     const bad = { ...sd(4, 4), weight_hh_l0: T.zeros([16, 5], 'f64') }
     const r = fromTorch('LSTM', bad)
-    expect(r._tag === 'Left' && r.left.message).toBe(
-      'fromTorch(LSTM): weight_hh_l0 has shape [16,5], expected [20,5] (4 gates × hidden 5)',
+    expect(r._tag === 'Left' && r.left).toEqual({
+      _tag: 'InteropError',
+      reason: 'fromTorch(LSTM): weight_hh_l0 has shape [16,5], expected [16,4] (4 gates × hidden 4, input 3)',
+      path: 'weight_hh_l0',
+    })
+  })
+  it('a transposed weight_ih_l0 is blamed with the shape it should have, not taken for the input size', () => {
+    const good = sd(4, 2)
+    for (const [key, t] of Object.entries(good)) {
+      if (t.rank !== 2) continue
+      const r = fromTorch('LSTM', { ...good, [key]: T.transpose(t) })
+      const shape = T.showShape(t.shape)
+      expect(leftReason(r, key)).toBe(
+        `fromTorch(LSTM): ${key} has shape ${T.showShape([...t.shape].reverse())}, expected ${shape} (4 gates × hidden 2, ${key === 'weight_ih_l0' ? 'I the input size' : 'input 3'}); it looks transposed`,
+      )
+    }
+    // Bidirectional: the reverse direction still tells the input size.
+    const bi = { ...good, ...Object.fromEntries(Object.entries(good).map(([k, t]) => [`${k}_reverse`, t])) }
+    expect(
+      leftReason(
+        fromTorch('LSTM', { ...bi, weight_ih_l0: T.zeros([3, 8], 'f64') }, { bidirectional: true }),
+        'weight_ih_l0',
+      ),
+    ).toBe(
+      'fromTorch(LSTM): weight_ih_l0 has shape [3,8], expected [8,3] (4 gates × hidden 2, input 3); it looks transposed',
     )
   })
-  it('toTorch refuses options that do not match the params', () => {
+  it('toTorch refuses options or params that do not match, naming the key', () => {
     const r = fromTorch('GRU', sd(3, 2))
     if (r._tag !== 'Right') throw new Error('expected Right')
-    expect(() => toTorch('GRU', r.right.params, { numLayers: 2 })).toThrow(
+    expect(leftReason(toTorch('GRU', r.right.params, { numLayers: 2 }))).toContain(
       'numLayers 2 but params has 1 layers',
     )
-    expect(() => toTorch('GRU', r.right.params, { bidirectional: true })).toThrow(
+    expect(leftReason(toTorch('GRU', r.right.params, { bidirectional: true }))).toContain(
       'layer 0 is not bidirectional',
     )
+    const [p0] = r.right.params
+    expect(leftReason(toTorch('GRU', [{ ...p0, b_hh: undefined }]), 'bias_hh_l0')).toContain(
+      'layer 0 has no tensor b_hh',
+    )
+    expect(leftReason(toTorch('GRU', [{ ...p0, W_hh: T.zeros([6, 3], 'f64') }]), 'weight_hh_l0')).toContain(
+      'toTorch(GRU): weight_hh_l0 has shape [6,3], expected [6,2]',
+    )
+    expect(leftReason(toTorch('GRU', 'params' as never))).toContain('params must be a non-empty array')
   })
   it('LSTM needs both h0 and c0; dtypes must match the weights', () => {
     const r = fromTorch('LSTM', sd(4, 2))

@@ -15,7 +15,22 @@ import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import { assertClose, type Tolerance } from '@recurrent/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fromTorch, type TorchKind, type TorchOptions, torchModel, toTorch } from '../src/index.ts'
+import {
+  fromTorch,
+  type InteropError,
+  type TorchKind,
+  type TorchOptions,
+  type TorchParams,
+  torchModel,
+  toTorch,
+} from '../src/index.ts'
+
+/** The state dict of params, or a failure that says which key is off. */
+const stateDictOf = (kind: TorchKind, params: TorchParams, options: TorchOptions): Record<string, Tensor> => {
+  const r = toTorch(kind, params, options)
+  if (r._tag === 'Left') throw new Error(T.showBoundaryError(r.left as InteropError))
+  return r.right
+}
 
 const PYTHON = process.env.TORCH_PYTHON ?? '/usr/bin/python3'
 const SCRIPT = fileURLToPath(new URL('../scripts/torch_roundtrip.py', import.meta.url))
@@ -92,7 +107,7 @@ describe('PyTorch → library: state dicts saved by PyTorch as safetensors', () 
       const sd = loadSafetensors(kind)
       for (const t of Object.values(sd)) expect(t.dtype).toBe('f32')
       const r = fromTorch(kind, sd, optionsOf(s))
-      if (r._tag === 'Left') throw new Error(r.left.message)
+      if (r._tag === 'Left') throw new Error(T.showBoundaryError(r.left))
       const { params, apply } = r.right
       const out = apply(params, f32(s.x), { h0: f32(s.h0), c0: s.c0 === undefined ? undefined : f32(s.c0) })
       const way = 'torch → library'
@@ -100,7 +115,7 @@ describe('PyTorch → library: state dicts saved by PyTorch as safetensors', () 
       close(way, `${kind} h_n`, out.hN, s.h_n)
       if (kind === 'LSTM') close(way, `${kind} c_n`, out.cN!, s.c_n!)
       // Same names back out, in PyTorch's order.
-      expect(Object.keys(toTorch(kind, params, optionsOf(s)))).toEqual(Object.keys(sd))
+      expect(Object.keys(stateDictOf(kind, params, optionsOf(s)))).toEqual(Object.keys(sd))
     })
   }
 })
@@ -122,15 +137,15 @@ describe('library → PyTorch: params made here, loaded with load_state_dict(str
       const x = T.randn(kx, [7, 2, s.inputSize], 'f32')
       const h0 = T.randn(kh, stateShape, 'f32')
       const c0 = kind === 'LSTM' ? T.randn(kc, stateShape, 'f32') : undefined
-      const r = fromTorch(kind, toTorch(kind, params, opts), opts)
-      if (r._tag === 'Left') throw new Error(r.left.message)
+      const r = fromTorch(kind, stateDictOf(kind, params, opts), opts)
+      if (r._tag === 'Left') throw new Error(T.showBoundaryError(r.left))
       const out = r.right.apply(params, x, { h0, c0 })
       ours[kind] = {
         output: T.toArray(out.output),
         h_n: T.toArray(out.hN),
         ...(out.cN && { c_n: T.toArray(out.cN) }),
       }
-      writeFileSync(join(dir, `${kind}.safetensors`), T.safetensors.encode(toTorch(kind, params, opts)))
+      writeFileSync(join(dir, `${kind}.safetensors`), T.safetensors.encode(stateDictOf(kind, params, opts)))
       const input = { ...opts, x: T.toArray(x), h0: T.toArray(h0), ...(c0 && { c0: T.toArray(c0) }) }
       writeFileSync(join(dir, `${kind}.input.json`), JSON.stringify(input))
     })
