@@ -22,7 +22,8 @@ const shrink = (g: Tensor, norm: Tensor, max: number): Tensor =>
   T.mul(g, T.cast(T.minimum(1, T.div(max, T.maximum(norm, Number.MIN_VALUE))), g.dtype))
 
 /**
- * Clips every element into `[−v, v]` (changes the direction; the simplest form).
+ * Clips every element into `[−v, v]`: `g ← min(max(g, −v), v)` elementwise, shapes kept (changes
+ * the direction; the simplest form). The state's `norm` is the global norm before clipping.
  *
  * @example
  * const [u, s] = clipByValue(1).update({ w: T.tensor([3, -0.5]) }, clipByValue(1).init({}))
@@ -36,7 +37,17 @@ export const clipByValue = (v: number): GradientTransformation<ClipState> => {
   }
 }
 
-/** Rescales each tensor whose own norm exceeds `max` to norm `max`. */
+/**
+ * Rescales each tensor whose own norm exceeds `max` to norm `max`: `g ← g · min(1, max/‖g‖)` per
+ * leaf, shapes kept. The state's `norm` is the tree of per-tensor norms before clipping.
+ *
+ * @example
+ * const clip = clipByNormPerTensor(1)
+ * const [u, s] = clip.update({ a: T.tensor([3, 4]), b: T.tensor([0.3, 0.4]) }, clip.init({}))
+ * assert.deepStrictEqual(T.toArray(u.a).map((v) => Math.round(v * 100) / 100), [0.6, 0.8])
+ * assert.deepStrictEqual(T.toArray(u.b), T.toArray(T.tensor([0.3, 0.4])))
+ * assert.strictEqual(T.item(s.norm.a), 5)
+ */
 export const clipByNormPerTensor = (max: number): GradientTransformation<ClipState> => {
   checkPositive('clipByNormPerTensor', max)
   return {
@@ -50,7 +61,8 @@ export const clipByNormPerTensor = (max: number): GradientTransformation<ClipSta
 
 /**
  * Rescales all gradients together when their global norm exceeds `max` (Pascanu et al. 2013):
- * the direction is preserved, small gradients are untouched.
+ * `g ← g · min(1, max/‖g‖)` with `‖g‖ = √Σ_leaves Σ g²`, shapes kept; the direction is
+ * preserved, small gradients are untouched. The state's `norm` is `‖g‖` before clipping.
  *
  * @example
  * const clip = clipByGlobalNorm(5)

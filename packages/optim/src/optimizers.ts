@@ -20,7 +20,8 @@ const checkRate = (op: string, lr: LearningRate): void => {
 }
 
 /**
- * Plain gradient descent: `u = −η·g`.
+ * Plain gradient descent (Lecture §4.2): `θ ← θ − η·∇L`, as updates `u = −η·g`, one per leaf,
+ * shaped like the gradients.
  *
  * @example
  * const [u] = sgd(0.1).update({ w: T.tensor([1, -2]) }, null)
@@ -38,7 +39,16 @@ export const sgd = (lr: LearningRate): GradientTransformation<{ count: number } 
 }
 
 /**
- * Heavy-ball momentum: `v ← β·v + g`, `u = −η·v` (Nesterov: `u = −η·(g + β·v)`).
+ * Heavy-ball momentum (Lecture §4.2): `v ← β·v + g`, `u = −η·v` (Nesterov: `u = −η·(g + β·v)`).
+ * The velocity `v` has the shapes of the params.
+ *
+ * @example
+ * // v₁ = 2, v₂ = 0.9·2 + 1 = 2.8: the second step is longer although the gradient halved.
+ * const opt = momentum(0.1)
+ * const p = { w: T.tensor([0], { dtype: 'f64' }) }
+ * const [u1, s1] = opt.update({ w: T.tensor([2], { dtype: 'f64' }) }, opt.init(p))
+ * const [u2] = opt.update({ w: T.tensor([1], { dtype: 'f64' }) }, s1)
+ * assert.ok(Math.abs(T.item(u1.w) + 0.2) < 1e-12 && Math.abs(T.item(u2.w) + 0.28) < 1e-12)
  */
 export const momentum = (
   lr: LearningRate,
@@ -82,7 +92,7 @@ const adamDirection = (
 }
 
 /**
- * Adam (Kingma & Ba 2015), bias-corrected: `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
+ * Adam (Kingma & Ba 2015; Lecture §4.2's optimisers), bias-corrected, moments shaped like the params: `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
  * `u = −η·m̂/(√v̂ + ε)` with `m̂ = m/(1−β₁ᵗ)`, `v̂ = v/(1−β₂ᵗ)`. The first step has magnitude ≈ η.
  *
  * @example
@@ -105,7 +115,14 @@ export const adam = (lr: LearningRate, options: AdamOptions = {}): GradientTrans
 
 /**
  * AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay,
- * `u = −η·(m̂/(√v̂ + ε) + λ·θ)`. Needs the params.
+ * `u = −η·(m̂/(√v̂ + ε) + λ·θ)`, moments shaped like the params. `update` needs the params.
+ *
+ * @example
+ * // A zero gradient still shrinks the weights: u = −η·λ·θ = −0.1 · 0.5 · 2.
+ * const opt = adamw(0.1, { weightDecay: 0.5 })
+ * const p = { w: T.tensor([2], { dtype: 'f64' }) }
+ * const [u] = opt.update({ w: T.zeros([1], 'f64') }, opt.init(p), p)
+ * assert.ok(Math.abs(T.item(u.w) + 0.1) < 1e-12)
  */
 export const adamw = (
   lr: LearningRate,
@@ -127,7 +144,16 @@ export const adamw = (
   }
 }
 
-/** RMSProp (Tieleman & Hinton 2012), PyTorch's form: `v ← ρv + (1−ρ)g²`, `u = −η·g/(√v + ε)`. */
+/**
+ * RMSProp (Tieleman & Hinton 2012), PyTorch's form: `v ← ρv + (1−ρ)g²`, `u = −η·g/(√v + ε)`,
+ * with `v` shaped like the params: each coordinate's step is scaled by its recent gradient size.
+ *
+ * @example
+ * // ρ = 0.5: v = 0.5·2² = 2, u = −2/√2 = −√2.
+ * const opt = rmsprop(1, { decay: 0.5, eps: 0 })
+ * const [u] = opt.update({ w: T.tensor([2], { dtype: 'f64' }) }, opt.init({ w: T.zeros([1], 'f64') }))
+ * assert.ok(Math.abs(T.item(u.w) + Math.SQRT2) < 1e-12)
+ */
 export const rmsprop = (
   lr: LearningRate,
   options: { decay?: number; eps?: number } = {},
@@ -149,7 +175,17 @@ export const rmsprop = (
   }
 }
 
-/** Adagrad (Duchi et al. 2011), PyTorch's form: `s ← s + g²`, `u = −η·g/(√s + ε)`. */
+/**
+ * Adagrad (Duchi et al. 2011), PyTorch's form: `s ← s + g²`, `u = −η·g/(√s + ε)`, with `s`
+ * shaped like the params: steps shrink as squared gradients accumulate.
+ *
+ * @example
+ * const opt = adagrad(1, { eps: 0 })
+ * const p = { w: T.zeros([1], 'f64') }
+ * const [u1, s1] = opt.update({ w: T.tensor([2], { dtype: 'f64' }) }, opt.init(p)) // s = 4
+ * const [u2] = opt.update({ w: T.tensor([1], { dtype: 'f64' }) }, s1) // s = 5
+ * assert.deepStrictEqual([T.item(u1.w), T.item(u2.w)], [-1, -1 / Math.sqrt(5)])
+ */
 export const adagrad = (
   lr: LearningRate,
   options: { initialAccumulator?: number; eps?: number } = {},

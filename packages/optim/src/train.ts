@@ -67,7 +67,15 @@ export type TrainEvent =
   | { readonly type: 'step'; readonly metrics: StepMetrics }
   | { readonly type: 'stopped'; readonly reason: TrainStop }
 
-/** The first non-finite element of a tree: its path, flat index and value. */
+/**
+ * The first non-finite element (NaN, ±∞) of a tree's float leaves, in leaf order: its leaf path,
+ * flat (row-major) index and value; undefined when all are finite.
+ *
+ * @example
+ * const bad = firstNonFinite({ a: T.tensor([1, 2]), b: T.tensor([3, Number.NaN]) })
+ * assert.deepStrictEqual(bad, { path: 'b', index: 1, value: Number.NaN })
+ * assert.strictEqual(firstNonFinite({ a: T.tensor([1]) }), undefined)
+ */
 export const firstNonFinite = (tree: Tree): { path: string; index: number; value: number } | undefined => {
   const { leaves, paths } = T.treeFlatten(tree)
   for (let i = 0; i < leaves.length; i++) {
@@ -80,7 +88,9 @@ export const firstNonFinite = (tree: Tree): { path: string; index: number; value
 }
 
 /**
- * One training step: loss and gradients, then the optimiser's update. Pure: new params and state.
+ * One training step (Lecture §4.2): the loss L(θ; batch) and its gradient ∇L, the optimiser's
+ * updates u, and `θ ← θ + u`. Pure: new params and state; `Left(NonFinite)` when the loss, a
+ * gradient or a new parameter is not finite.
  *
  * @example
  * const step = trainStep((p, x) => T.sum(T.mul(T.sub(p.w, x), T.sub(p.w, x))), sgd(0.25))

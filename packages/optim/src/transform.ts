@@ -16,14 +16,26 @@ export interface GradientTransformation<S = any> {
 /** A learning rate: a constant, or a schedule of the step count (0-based). */
 export type LearningRate = number | ((step: number) => number)
 
-/** The learning rate at a 0-based step. */
+/**
+ * The learning rate at a 0-based step: the constant, or the schedule applied to the step.
+ *
+ * @example
+ * assert.deepStrictEqual([rateAt(0.1, 7), rateAt((step) => 1 / (step + 1), 3)], [0.1, 0.25])
+ */
 export const rateAt = (lr: LearningRate, step: number): number => (typeof lr === 'number' ? lr : lr(step))
 
-/** Tensors of zeros shaped like every leaf. */
+/**
+ * Tensors of zeros shaped like every leaf, of the leaf's dtype (optimiser state's initial moments).
+ *
+ * @example
+ * const z = zerosLike({ W: T.ones([2, 3], 'f64') })
+ * assert.deepStrictEqual([z.W.shape, z.W.dtype, T.toArray(T.sum(z.W))], [[2, 3], 'f64', 0])
+ */
 export const zerosLike = <A extends Tree>(tree: A): A => T.treeMap(tree, (t) => T.zeros(t.shape, t.dtype))
 
 /**
- * `params + updates`, leaf by leaf (updates already carry the sign and the learning rate).
+ * `θ ← θ + u`, leaf by leaf (Lecture §4.2's update; the updates already carry the sign and the
+ * learning rate). Both trees have the same structure and shapes; nothing is mutated.
  *
  * @example
  * const p = applyUpdates({ w: T.tensor([1, 2]) }, { w: T.tensor([0.5, -1]) })
@@ -33,7 +45,8 @@ export const applyUpdates = <A extends Tree>(params: A, updates: Tree): A =>
   T.treeMapN([params, updates], ([p, u]) => T.add(p, u))
 
 /**
- * Applies transformations in order, each one's updates feeding the next.
+ * Applies transformations in order, each one's updates feeding the next: `chain(f, g)` maps
+ * gradients to `g(f(grads))`; the state is the array of each transformation's state.
  *
  * @example
  * const opt = chain(clipByGlobalNorm(1), sgd(0.5))
@@ -55,13 +68,25 @@ export const chain = (
   },
 })
 
-/** Multiplies every update by a constant. */
+/**
+ * Multiplies every update by a constant: `u = c·g`, shapes kept, no state.
+ *
+ * @example
+ * const [u] = scale(-0.5).update({ w: T.tensor([2, 4]) }, null)
+ * assert.deepStrictEqual(T.toArray(u.w), [-1, -2])
+ */
 export const scale = (factor: number): GradientTransformation<null> => ({
   init: () => null,
   update: <A extends Tree>(grads: A): [A, null] => [T.treeMap(grads, (g) => T.mul(g, factor)), null],
 })
 
-/** Euclidean norm over every leaf of a tree: `√Σ g²`. */
+/**
+ * Euclidean norm over every leaf of a tree, as if they were one vector: `√Σ_leaves Σ g²`, a
+ * scalar tensor (0 for an empty tree).
+ *
+ * @example
+ * assert.strictEqual(T.item(globalNorm({ a: T.tensor([3]), b: T.tensor([[4]]) })), 5)
+ */
 export const globalNorm = (tree: Tree): Tensor => {
   const leaves = T.treeLeaves(tree)
   if (leaves.length === 0) return T.tensor(0, { dtype: 'f64' })
