@@ -71,9 +71,6 @@ export const orthogonal = (
 /** `gain · I` of shape `[n, n]`: the IRNN recurrent initialisation (Le, Jaitly & Hinton 2015). */
 export const identity = (n: number, dtype: DType = 'f32', gain = 1): Tensor => T.mul(T.eye(n, n, dtype), gain)
 
-/** Zeros of `shape`. */
-export const zerosInit = (shape: Shape, dtype: DType = 'f32'): Tensor => T.zeros(shape, dtype)
-
 /**
  * Sets the forget-gate slice `[H, 2H)` of an LSTM bias `[4H]` (gate order i, f, g, o) to `value`
  * (Jozefowicz et al. 2015 recommend 1: start by remembering, Lecture §3.1).
