@@ -2,6 +2,13 @@
  * Shared fast-check arbitraries: shapes, broadcastable pairs, tensors and pytrees, used by the
  * property tests of every package. Run counts come from `FC_NUM_RUNS` (default moderate; the
  * deep run raises it).
+ *
+ * Replaying a failure: every property test prints its seed in its name (`… (with seed=-1234)`)
+ * and fast-check reports the seed and path of a counterexample. Loading this module (every suite
+ * imports the kit) applies `FC_SEED` to fast-check's global configuration, so
+ * `FC_SEED=-1234 npx vitest run test/x.test.ts -t 'the property'` runs that property on the same
+ * cases; adding `FC_PATH='3:1:0'` replays just the shrunk counterexample (select the one property
+ * with `-t`, since a path belongs to one property).
  */
 
 import type { DType, Shape, Tensor, Tree } from '@recurrent/tensor'
@@ -13,6 +20,37 @@ export const numRuns = (fallback = 60): number => {
   const env = Number(process.env.FC_NUM_RUNS)
   return Number.isInteger(env) && env > 0 ? env : fallback
 }
+
+/**
+ * The replay settings from the environment: `seed` from `FC_SEED` (an integer, as fast-check
+ * prints it) and `path` from `FC_PATH`; absent when unset. Throws on a malformed value rather
+ * than silently running with a fresh seed.
+ */
+export const replayFromEnv = (
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): { seed?: number; path?: string } => {
+  const out: { seed?: number; path?: string } = {}
+  const seed = env.FC_SEED?.trim()
+  if (seed !== undefined && seed !== '') {
+    const n = Number(seed)
+    if (!Number.isSafeInteger(n)) throw new Error(`FC_SEED must be an integer, got ${JSON.stringify(seed)}`)
+    out.seed = n
+  }
+  const path = env.FC_PATH?.trim()
+  if (path !== undefined && path !== '') {
+    if (!/^\d+(:\d+)*$/.test(path))
+      throw new Error(`FC_PATH must look like 3:1:0, got ${JSON.stringify(path)}`)
+    out.path = path
+  }
+  return out
+}
+
+// Suites evaluate their `test.prop(…)` after their imports, so this runs first in every suite.
+fc.configureGlobal({
+  ...fc.readConfigureGlobal(),
+  ...(process.env.FC_NUM_RUNS === undefined ? {} : { numRuns: numRuns() }),
+  ...replayFromEnv(),
+})
 
 export interface ShapeOptions {
   readonly minRank?: number
