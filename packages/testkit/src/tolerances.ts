@@ -18,6 +18,12 @@ export const TOL: Readonly<Record<'f64' | 'f32', Tolerance>> = {
 /** Gradient checks: central differences in f64 (PyTorch gradcheck's defaults). */
 export const GRAD_CHECK = { eps: 1e-6, atol: 1e-5, rtol: 1e-3 } as const
 
+/**
+ * An optimiser with a constant learning rate run a few hundred steps on a convex problem ends in
+ * a neighbourhood of the minimiser, not on it: how far from it it may be.
+ */
+export const CONVERGED: Tolerance = { atol: 1e-3, rtol: 0 }
+
 /** The lecture's printed values: doubles to 9 significant digits, compared relatively (some are 1e-43). */
 export const LECTURE_GOLDEN: Tolerance = { atol: 0, rtol: 1e-6 }
 
