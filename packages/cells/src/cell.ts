@@ -43,7 +43,12 @@ export interface Cell<P extends Tree = any, S extends Tree = any> {
 /** Activation functions a cell can be built with (Lecture §3.2 uses linear `g` and `h`). */
 export type Activation = 'tanh' | 'relu' | 'sigmoid' | 'identity'
 
-/** Applies a named activation. */
+/**
+ * Applies a named activation elementwise (any shape in, the same shape out).
+ *
+ * @example
+ * assert.deepStrictEqual(T.toArray(activate('relu', T.tensor([-1, 2]))), [0, 2])
+ */
 export const activate = (name: Activation, x: Tensor): Tensor => {
   switch (name) {
     case 'tanh':
@@ -57,7 +62,14 @@ export const activate = (name: Activation, x: Tensor): Tensor => {
   }
 }
 
-/** `x·Wᵀ + b` with PyTorch's weight layout `W: [out, in]` (the bias is optional). */
+/**
+ * `x·Wᵀ + b` with PyTorch's weight layout: x `[..., in]`, W `[out, in]`, b `[out]` (optional)
+ * → `[..., out]`. Every transform of the lecture's cells is one of these.
+ *
+ * @example
+ * const y = affine(T.tensor([[1, 2]]), T.tensor([[1, 0], [1, 1], [0, 2]]), T.tensor([0, 0, 1]))
+ * assert.deepStrictEqual(T.toArray(y), [[1, 3, 5]])
+ */
 export const affine = (x: Tensor, W: Tensor, b?: Tensor): Tensor =>
   b === undefined
     ? T.matmul(x, W, { transposeB: true })

@@ -40,7 +40,13 @@ export interface ClockworkState {
 /** Module index of hidden unit u when H units form `g` modules. */
 const moduleOf = (u: number, H: number, g: number): number => Math.floor(u / (H / g))
 
-/** The block mask M `[H, H]`: unit a (row, receiving) sees unit b (column) iff module(b) ≥ module(a). */
+/**
+ * The block mask M `[H, H]` of Lecture §4.5's Clockwork RNN: unit a (row, receiving) sees unit b
+ * (column) iff module(b) ≥ module(a), so slower modules feed faster ones.
+ *
+ * @example
+ * assert.deepStrictEqual(T.toArray(clockworkMask(2, 2)), [[1, 1], [0, 1]])
+ */
 export const clockworkMask = (H: number, g: number, dtype: T.DType = 'f32'): Tensor => {
   const m = new Float64Array(H * H)
   for (let a = 0; a < H; a++)
@@ -48,7 +54,14 @@ export const clockworkMask = (H: number, g: number, dtype: T.DType = 'f32'): Ten
   return T.tensor(m, { shape: [H, H], dtype })
 }
 
-/** Which units update at the counts `t` (bool `[B, H]`): `t mod period(module(u)) = 0`. */
+/**
+ * Which units update at the step counts `t` (i32 `[B]`): bool `[B, H]`, true where
+ * `t mod period(module(u)) = 0`.
+ *
+ * @example
+ * const t = T.tensor([0, 1], { dtype: 'i32' })
+ * assert.deepStrictEqual(T.toArray(activeUnits(t, 2, [1, 2])), [[true, true], [true, false]])
+ */
 export const activeUnits = (t: Tensor, H: number, periods: readonly number[]): Tensor => {
   const steps = T.toTypedArray(t)
   const g = periods.length
@@ -59,7 +72,12 @@ export const activeUnits = (t: Tensor, H: number, periods: readonly number[]): T
 }
 
 /**
- * The Clockwork RNN cell.
+ * The Clockwork RNN cell (Lecture §4.5): `ĥ_t = tanh(x_t·W_ihᵀ + b_ih + h_{t−1}·(W_hh ⊙ M)ᵀ +
+ * b_hh)`; module i takes ĥ_t when `t mod T_i = 0` and keeps h_{t−1} otherwise.
+ *
+ * Shapes: x `[B, I]`; state `{ h: [B, H], t: i32 [B] }`, zeros at the start; output h `[B, H]`;
+ * W_ih `[H, I]`, W_hh `[H, H]` (block upper-triangular), b_ih and b_hh `[H]`; H a multiple of the
+ * number of periods.
  *
  * @example
  * const cell = clockwork({ periods: [1, 2] })
@@ -68,6 +86,9 @@ export const activeUnits = (t: Tensor, H: number, periods: readonly number[]): T
  * const [s1] = cell.step(p, s0, T.ones([1, 1], 'f64'))
  * const [s2] = cell.step(p, s1, T.ones([1, 1], 'f64'))
  * assert.strictEqual(T.toArray(s2.h)[0][1], T.toArray(s1.h)[0][1]) // the slow module waits
+ * // rnn(cell) loops the step over [T, B, I] = [4, 1, 1]: the period-2 unit changes every other step.
+ * const slow = T.toArray(rnn(cell).apply(p, T.ones([4, 1, 1], 'f64')).output).map((y) => y[0][1])
+ * assert.deepStrictEqual([slow[1], slow[3]], [slow[0], slow[2]])
  */
 export const clockwork = (options: ClockworkOptions = {}): Cell<ClockworkParams, ClockworkState> => {
   const periods = options.periods ?? [1, 2, 4, 8]

@@ -34,7 +34,11 @@ export interface ElmanParams {
 }
 
 /**
- * The Elman cell. State: h `[B, H]`, zeros at the start (the memory of Lecture §2.2).
+ * The Elman cell (Lecture §2.1): `h_t = σ(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh)`, and
+ * `y_t = h_t·W_hoᵀ + b_ho` with an output projection, else `y_t = h_t`.
+ *
+ * Shapes: x `[B, I]`; state h `[B, H]`, zeros at the start (the memory of §2.2); y `[B, O]`
+ * (O = H without projection); W_ih `[H, I]`, W_hh `[H, H]`, W_ho `[O, H]`, biases `[H]`, `[O]`.
  *
  * @example
  * // Lecture §2.2: all weights 1, no bias, linear units.
@@ -42,6 +46,9 @@ export interface ElmanParams {
  * const p = { W_ih: T.ones([2, 2], 'f64'), W_hh: T.ones([2, 2], 'f64'), W_ho: T.ones([2, 2], 'f64') }
  * const [h, y] = cell.step(p, cell.initialState(p, 1), T.tensor([[1, 1]], { dtype: 'f64' }))
  * assert.deepStrictEqual(T.toArray(y), [[4, 4]])
+ * // rnn(cell) loops the step over the lecture's sequence [1,1], [1,1], [2,2] (T = 3, B = 1).
+ * const xs = T.tensor([[[1, 1]], [[1, 1]], [[2, 2]]], { dtype: 'f64' })
+ * assert.deepStrictEqual(T.toArray(rnn(cell).apply(p, xs).output), [[[4, 4]], [[12, 12]], [[32, 32]]])
  */
 export const elman = (options: ElmanOptions = {}): Cell<ElmanParams, Tensor> =>
   namedElman(options, `elman(${options.activation ?? 'tanh'})`)

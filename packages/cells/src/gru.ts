@@ -23,13 +23,21 @@ export interface GruParams {
 }
 
 /**
- * The GRU cell. State h `[B, H]`, zeros at the start; output h.
+ * The GRU cell (Lecture §4.5): `h' = (1 − z) ⊙ n + z ⊙ h` with reset gate r, update gate z and
+ * candidate `n = tanh(x·W_inᵀ + b_in + r ⊙ (h·W_hnᵀ + b_hn))`.
+ *
+ * Shapes: x `[B, I]`; state h `[B, H]`, zeros at the start; output h `[B, H]`; W_ih `[3H, I]`,
+ * W_hh `[3H, H]`, b_ih and b_hh `[3H]` (gate order r, z, n, as PyTorch's `nn.GRU`).
  *
  * @example
  * const cell = gru()
  * const p = cell.init(T.key(0), { inputSize: 2, hiddenSize: 3, dtype: 'f64' })
  * const [h] = cell.step(p, cell.initialState(p, 4), T.ones([4, 2], 'f64'))
  * assert.deepStrictEqual(T.shape(h), [4, 3])
+ * // rnn(cell) loops the step over [T, B, I] = [5, 4, 2]; a sequence of length 0 keeps h = 0.
+ * const { output, state } = rnn(cell).apply(p, T.ones([5, 4, 2], 'f64'), { lengths: [5, 5, 2, 0] })
+ * assert.deepStrictEqual(T.shape(output), [5, 4, 3])
+ * assert.deepStrictEqual(T.toArray(state)[3], [0, 0, 0])
  */
 export const gru = (): Cell<GruParams, Tensor> => {
   const name = 'gru'

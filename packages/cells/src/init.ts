@@ -68,7 +68,13 @@ export const orthogonal = (
   return T.cast(out, dtype)
 }
 
-/** `gain · I` of shape `[n, n]`: the IRNN recurrent initialisation (Le, Jaitly & Hinton 2015). */
+/**
+ * `gain · I` of shape `[n, n]`: the IRNN recurrent initialisation (Lecture §4.5; Le, Jaitly &
+ * Hinton 2015).
+ *
+ * @example
+ * assert.deepStrictEqual(T.toArray(identity(2, 'f64', 0.5)), [[0.5, 0], [0, 0.5]])
+ */
 export const identity = (n: number, dtype: DType = 'f32', gain = 1): Tensor => T.mul(T.eye(n, n, dtype), gain)
 
 /**

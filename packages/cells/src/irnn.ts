@@ -23,12 +23,20 @@ export interface IrnnOptions {
 }
 
 /**
- * The IRNN cell: `elman({ activation: 'relu' })` with the identity initialisation.
+ * The IRNN cell (Lecture §4.5): `elman({ activation: 'relu' })`, `h_t = relu(x_t·W_ihᵀ +
+ * h_{t−1}·W_hhᵀ + b)`, with the identity initialisation `W_hh = I`, `b = 0`.
+ *
+ * Shapes: x `[B, I]`; state h `[B, H]`, zeros at the start; output h `[B, H]` (or `[B, O]` with
+ * an output projection); W_ih `[H, I]`, W_hh `[H, H]`, b_ih and b_hh `[H]`.
  *
  * @example
  * const cell = irnn()
  * const p = cell.init(T.key(0), { inputSize: 3, hiddenSize: 4 })
  * assert.deepStrictEqual(T.toArray(p.W_hh), T.toArray(T.eye(4)))
+ * // rnn(cell) loops the step: with zero input the identity carries a non-negative memory
+ * // forward unchanged, however many steps ([T, B, I] = [10, 1, 3]).
+ * const { state } = rnn(cell).apply(p, T.zeros([10, 1, 3]), { state0: T.tensor([[1, 2, 3, 4]]) })
+ * assert.deepStrictEqual(T.toArray(state), [[1, 2, 3, 4]])
  */
 export const irnn = (options: IrnnOptions = {}): Cell<ElmanParams, Tensor> => {
   const base = namedElman({ activation: 'relu', outputSize: options.outputSize }, 'irnn')

@@ -31,14 +31,22 @@ export interface JordanParams {
 }
 
 /**
- * The Jordan cell. State: the previous output y `[B, O]`.
+ * The Jordan cell (Lecture §2.5): `h_t = σ(x_t·W_ihᵀ + y_{t−1}·W_yhᵀ + b_h)`,
+ * `y_t = σ_y(h_t·W_hoᵀ + b_o)`; the output, not the hidden layer, is fed back.
+ *
+ * Shapes: x `[B, I]`; state: the previous output y `[B, O]`, zeros at the start; output y
+ * `[B, O]`; W_ih `[H, I]`, W_yh `[H, O]`, b_h `[H]`, W_ho `[O, H]`, b_o `[O]`.
  *
  * @example
  * const cell = jordan({ outputSize: 2 })
  * const p = cell.init(T.key(0), { inputSize: 3, hiddenSize: 4, dtype: 'f64' })
  * const [y1, out] = cell.step(p, cell.initialState(p, 5), T.zeros([5, 3], 'f64'))
- * assert.strictEqual(y1, out)
+ * assert.strictEqual(y1, out) // the state is the output
  * assert.deepStrictEqual(T.shape(out), [5, 2])
+ * // rnn(cell) loops the step over [T, B, I] = [6, 5, 3]; the final state is the last output.
+ * const { output, state } = rnn(cell).apply(p, T.ones([6, 5, 3], 'f64'))
+ * assert.deepStrictEqual(T.shape(output), [6, 5, 2])
+ * assert.deepStrictEqual(T.toArray(state), T.toArray(output)[5])
  */
 export const jordan = (options: JordanOptions): Cell<JordanParams, Tensor> => {
   const act = options.activation ?? 'tanh'

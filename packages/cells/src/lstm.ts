@@ -54,7 +54,12 @@ export interface LstmState {
 }
 
 /**
- * The LSTM cell. State `{ h, c }`, zeros at the start; output h.
+ * The LSTM cell (Lecture §3.1, §3.4): `c_t = g(z) ⊙ f(z_i) + c_{t−1} ⊙ f(z_f)`,
+ * `h_t = h(c_t) ⊙ f(z_o)`, the four pre-activations from one fused product.
+ *
+ * Shapes: x `[B, I]`; state `{ h, c }`, each `[B, H]`, zeros at the start; output h `[B, H]`;
+ * W_ih `[4H, I]`, W_hh `[4H, H]`, b_ih and b_hh `[4H]` (gate order i, f, g, o); peepholes W_ch
+ * `[4H, H]` (`'lecture'`) or w_ci, w_cf, w_co `[H]` (`'diagonal'`).
  *
  * @example
  * // Lecture §3.2: add x1 to memory when x2 = 1, reset when x2 = −1, output when x3 = 1.
@@ -67,6 +72,10 @@ export interface LstmState {
  * }
  * const [s] = cell.step(p, cell.initialState(p, 1), T.tensor([[3, 1, 0]], { dtype: 'f64' }))
  * assert.ok(Math.abs(T.item(s.c) - 3) < 1e-6)
+ * // rnn(cell) loops the step over the whole §3.2 sequence [T, B, I] = [7, 1, 3]: outputs 0 0 0 7 0 0 6.
+ * const xs = T.tensor([[3, 1, 0], [4, 1, 0], [2, 0, 0], [1, 0, 1], [3, -1, 0], [6, 1, 0], [1, 0, 1]], { dtype: 'f64' })
+ * const { output } = rnn(cell).apply(p, T.reshape(xs, [7, 1, 3]))
+ * assert.deepStrictEqual(T.toArray(output).map(([[y]]) => Math.round(y)), [0, 0, 0, 7, 0, 0, 6])
  */
 export const lstm = (options: LstmOptions = {}): Cell<LstmParams, LstmState> => {
   const peephole = options.peephole ?? 'none'

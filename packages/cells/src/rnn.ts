@@ -41,7 +41,14 @@ const stepMasks = (ls: readonly number[] | undefined, steps: number): (Tensor | 
     ls?.some((l) => t >= l) ? T.tensor(ls.map((l) => t < l)) : undefined,
   )
 
-/** `where(mask, next, prev)` for every leaf of a state, the mask broadcast over each leaf's trailing axes. */
+/**
+ * `where(mask, next, prev)` for every leaf of a state: mask bool `[B]`, each leaf `[B, …]`, the
+ * mask broadcast over its trailing axes (how padded steps keep the state).
+ *
+ * @example
+ * const s = selectState(T.tensor([true, false]), { h: T.ones([2, 2]) }, { h: T.zeros([2, 2]) })
+ * assert.deepStrictEqual(T.toArray(s.h), [[1, 1], [0, 0]])
+ */
 export const selectState = <S extends Tree>(mask: Tensor, next: S, prev: S): S =>
   T.treeMapN([next, prev], ([n, p]) =>
     T.where(T.reshape(mask, [mask.size, ...Array(n.rank - 1).fill(1)]), n, p),
@@ -106,7 +113,12 @@ export const rnn = <P extends Tree, S extends Tree>(
 
 /**
  * Reverses each sequence within its length (PyTorch's packed-sequence semantics): step t of
- * sequence b goes to `length_b − 1 − t`; padding stays where it is.
+ * sequence b goes to `length_b − 1 − t`; padding stays where it is. xs `[T, B, …]`, lengths B
+ * numbers (default: all T). Used by `bidirectional` (Lecture §2.6).
+ *
+ * @example
+ * const xs = T.reshape(T.tensor([1, 10, 2, 20, 3, 30]), [3, 2, 1]) // two sequences, lengths 3 and 2
+ * assert.deepStrictEqual(T.toArray(reverseSequences(xs, [3, 2])).flat(2), [3, 20, 2, 10, 1, 30])
  */
 export const reverseSequences = (xs: Tensor, lengths?: readonly number[]): Tensor => {
   const [steps, batch] = xs.shape

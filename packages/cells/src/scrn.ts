@@ -40,13 +40,20 @@ export interface ScrnState {
 }
 
 /**
- * The SCRN cell. State `{ h, s }`; output `[h, s]` of width H + S.
+ * The SCRN cell (Lecture §4.5): `s_t = (1 − α)·x_t·Bᵀ + α·s_{t−1}`,
+ * `h_t = σ(s_t·Pᵀ + x_t·Aᵀ + h_{t−1}·Rᵀ + b)`, output `y_t = [h_t, s_t]`.
+ *
+ * Shapes: x `[B, I]`; state `{ h: [B, H], s: [B, S] }`, zeros at the start; output `[B, H + S]`;
+ * B `[S, I]`, A `[H, I]`, P `[H, S]`, R `[H, H]`, b `[H]` (the weight B is not the batch).
  *
  * @example
  * const cell = scrn({ alpha: 0.5, contextSize: 1 })
  * const p = { ...cell.init(T.key(0), { inputSize: 1, hiddenSize: 2, dtype: 'f64' }), B: T.ones([1, 1], 'f64') }
  * const [s1] = cell.step(p, cell.initialState(p, 1), T.ones([1, 1], 'f64'))
  * assert.strictEqual(T.item(s1.s), 0.5)
+ * // rnn(cell) loops the step over [T, B, I] = [3, 1, 1]; the context is the last output column.
+ * const { output } = rnn(cell).apply(p, T.ones([3, 1, 1], 'f64'))
+ * assert.deepStrictEqual(T.toArray(output).map((y) => y[0][2]), [0.5, 0.75, 0.875])
  */
 export const scrn = (options: ScrnOptions = {}): Cell<ScrnParams, ScrnState> => {
   const alpha = options.alpha ?? 0.95

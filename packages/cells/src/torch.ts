@@ -57,7 +57,15 @@ const cellFor = (kind: TorchKind): Cell => {
   }
 }
 
-/** The layer stack equivalent to the PyTorch module. */
+/**
+ * The layer stack equivalent to the PyTorch module: `stack` of L `rnn(cell)` layers (each
+ * `bidirectional` when asked), params as `fromTorch` reads them.
+ *
+ * @example
+ * const model = torchModel('GRU', { numLayers: 2, bidirectional: true })
+ * const p = model.init(T.key(0), { inputSize: 3, hiddenSize: 4 })
+ * assert.deepStrictEqual(T.shape(model.apply(p, T.ones([5, 2, 3])).output), [5, 2, 8])
+ */
 export const torchModel = (kind: TorchKind, options: TorchOptions = {}): Layer => {
   const base = rnn(cellFor(kind))
   const layer = options.bidirectional ? bidirectional(base) : base
@@ -289,7 +297,17 @@ export const fromTorch = (
     apply: torchApply(kind, { numLayers: L, bidirectional: bidi }),
   }))(readStateDict('fromTorch', kind, stateDict, options))
 
-/** The forward pass of a PyTorch recurrent module over our params, in PyTorch's shapes. */
+/**
+ * The forward pass of a PyTorch recurrent module over our params, in PyTorch's shapes: x
+ * `[T, B, I]`, h0 and c0 `[L·D, B, H]` (zeros by default) → output `[T, B, D·H]`, hN (and cN for
+ * LSTM) `[L·D, B, H]`.
+ *
+ * @example
+ * const model = torchModel('LSTM')
+ * const params = model.init(T.key(0), { inputSize: 3, hiddenSize: 2 })
+ * const { output, hN, cN } = torchApply('LSTM')(params, T.ones([4, 1, 3]))
+ * assert.deepStrictEqual([T.shape(output), T.shape(hN), T.shape(cN)], [[4, 1, 2], [1, 1, 2], [1, 1, 2]])
+ */
 export const torchApply = (kind: TorchKind, options: TorchOptions = {}): TorchApply => {
   const L = options.numLayers ?? 1
   const bidi = options.bidirectional ?? false
