@@ -1,12 +1,13 @@
 /**
- * Dispatch by measured speed (DESIGN: Performance shape). The `auto` provider sends each f32
- * product to the provider measured fastest for its shape class (log₂ of m, k, n, the transpose
- * flags, batched or not); the first product of a class runs every available provider twice and
- * keeps the faster. Decisions are cached for the process and can be read and seeded
- * (`dispatchTable`, `seedDispatch`). f64 and i32 always use the reference kernels, and tests pin
- * a provider with `withBackend`, since providers round f32 differently.
+ * Dispatch by a fixed rule (DESIGN: Performance shape). The `auto` provider sends each f32
+ * product to the WebAssembly kernels when they are available and its shape class is at least
+ * `WASM_MIN_MULADDS` multiply-adds, and to the reference kernels otherwise; f64 and i32 always
+ * use the reference kernels. The rule depends on the shape class only (log₂ of m, k, n, the
+ * transpose flags, batched or not), never on timings taken in the process, so two runs with the
+ * same seed compute the same bits. Decisions can be read and overridden per shape class
+ * (`dispatchTable`, `seedDispatch`), e.g. from a calibration kept in a file. Tests pin a provider
+ * with `withBackend`, since providers round f32 differently.
  */
-import { performance } from 'node:perf_hooks'
 import {
   type KernelProvider,
   type MatmulJob,
@@ -16,25 +17,28 @@ import {
 } from './backend.ts'
 import { wasm, wasmInfo } from './wasm.ts'
 
-let available: KernelProvider[] | undefined
-const candidates = (): KernelProvider[] =>
-  (available ??= wasmInfo().available ? [wasm, reference] : [reference])
+/**
+ * The smallest shape class (its largest product m·k·n) that `auto` sends to wasm. Measured once
+ * with a crossover sweep of f32 products (best of 7 × 300 calls per provider) on the 2-core
+ * development machine, Node 20.20: the reference is faster at 2×2×2 (1.8 µs against 2.6 µs),
+ * they tie at 4×4×4 (1.9 µs), and wasm is ahead from 8×8×8 (2.1 against 2.7 µs) and 16×8×16
+ * (2.4 against 4.6 µs) upward, by 10× at 32×32×32.
+ */
+export const WASM_MIN_MULADDS = 64
+
+/** One entry of a dispatch list: a provider, or a provider only for products from `minMulAdds` up. */
+export type DispatchEntry =
+  | KernelProvider
+  | { readonly provider: KernelProvider; readonly minMulAdds: number }
 
 const log2 = (d: number): number => 32 - Math.clz32(Math.max(d, 1) - 1)
 const shapeClass = (job: MatmulJob): string =>
   `${log2(job.m)}x${log2(job.k)}x${log2(job.n)}${job.transposeA ? 'T' : 'N'}${job.transposeB ? 'T' : 'N'}${job.batch > 1 ? 'b' : ''}`
+/** The largest product m·k·n of a job's shape class (each length rounded up to a power of 2). */
+const classMulAdds = (job: MatmulJob): number => 2 ** (log2(job.m) + log2(job.k) + log2(job.n))
 
-const measure = (provider: KernelProvider, job: MatmulJob): number => {
-  let best = Infinity
-  for (let r = 0; r < 2; r++) {
-    const t0 = performance.now()
-    const s = provider.matmul(job)
-    if (s === undefined) return Infinity
-    s.read()
-    best = Math.min(best, performance.now() - t0)
-  }
-  return best
-}
+const providerOf = (e: DispatchEntry): KernelProvider => ('provider' in e ? e.provider : e)
+const minimumOf = (e: DispatchEntry): number => ('provider' in e ? e.minMulAdds : 0)
 
 /** A dispatcher: its provider, and its decisions so far (shape class → provider). */
 interface Dispatcher {
@@ -42,55 +46,80 @@ interface Dispatcher {
   readonly decisions: Map<string, KernelProvider>
 }
 
-const dispatcher = (name: string, options: () => readonly KernelProvider[]): Dispatcher => {
+const dispatcher = (name: string, entries: () => readonly DispatchEntry[]): Dispatcher => {
   const decisions = new Map<string, KernelProvider>()
   const provider: KernelProvider = {
     name,
     matmul: (job) => {
-      const list = options()
-      if (job.dtype !== 'f32' || list.length === 1)
-        return (list[0] ?? reference).matmul(job) ?? reference.matmul(job)
-      const key = shapeClass(job)
-      let choice = decisions.get(key)
+      const list = entries()
+      // f32 decisions are recorded per shape class; other dtypes follow the same rule unrecorded.
+      const key = job.dtype === 'f32' ? shapeClass(job) : undefined
+      let choice = key === undefined ? undefined : decisions.get(key)
       if (choice === undefined) {
-        const times = list.map((p) => measure(p, job))
-        choice = list[times.indexOf(Math.min(...times))]
-        decisions.set(key, choice)
+        const size = classMulAdds(job)
+        choice = providerOf(list.find((e) => size >= minimumOf(e)) ?? reference)
+        if (key !== undefined) decisions.set(key, choice)
       }
-      return choice.matmul(job) ?? reference.matmul(job)
+      // The chosen provider, then those after it in the list, then the reference: the first that
+      // takes the job (a provider declines what it does not run, e.g. wasm declines f64).
+      const from = list.findIndex((e) => providerOf(e) === choice)
+      const order = from < 0 ? [choice] : list.slice(from).map(providerOf)
+      for (const p of order) {
+        const out = p.matmul(job)
+        if (out !== undefined) return out
+      }
+      return reference.matmul(job)
     },
   }
   return { provider, decisions }
 }
 
+let available: readonly DispatchEntry[] | undefined
+const candidates = (): readonly DispatchEntry[] =>
+  (available ??= wasmInfo().available
+    ? [{ provider: wasm, minMulAdds: WASM_MIN_MULADDS }, reference]
+    : [reference])
+
 const defaultDispatcher = dispatcher('auto', candidates)
 
-/** The default dispatcher: f32 products go to the fastest measured of wasm and the reference. */
+/**
+ * The default dispatcher: f32 products of shape classes from `WASM_MIN_MULADDS` multiply-adds up
+ * go to wasm (when it loads), everything else to the reference.
+ *
+ * @example
+ * const y = T.withBackend(T.auto, () => T.matmul(T.ones([16, 16]), T.ones([16, 16])))
+ * assert.strictEqual(T.item(T.sum(y)), 16 * 16 * 16)
+ * assert.strictEqual(T.dispatchTable()['4x4x4NN'], T.backends().find((b) => b.name === 'wasm')?.available ? 'wasm' : 'reference')
+ */
 export const auto: KernelProvider = defaultDispatcher.provider
 
 /**
- * A dispatcher over the given providers (e.g. a gpu.js provider, `T.wasm`, `T.reference`): each
- * f32 product goes to the one measured fastest for its shape class; anything a provider declines
- * falls back to the reference.
+ * A dispatcher over a list of providers in order of preference (e.g. a gpu.js provider only for
+ * large products, then `T.wasm`, then `T.reference`): each product goes to the first entry whose
+ * `minMulAdds` its shape class reaches; what that provider declines goes to the next ones, and
+ * finally to the reference. The choice depends only on the shape class, so it is the same in
+ * every run.
  *
  * @example
- * const d = T.dispatch([T.wasm, T.reference])
+ * const d = T.dispatch([{ provider: T.wasm, minMulAdds: 1000 }, T.reference])
  * const y = T.withBackend(d, () => T.matmul(T.ones([3, 3]), T.ones([3, 3])))
  * assert.strictEqual(T.item(T.sum(y)), 27)
  */
 export const dispatch = (
-  providers: readonly KernelProvider[],
-  name = `dispatch(${providers.map((p) => p.name).join(', ')})`,
+  providers: readonly DispatchEntry[],
+  name = `dispatch(${providers.map((p) => providerOf(p).name).join(', ')})`,
 ): KernelProvider => dispatcher(name, () => providers).provider
 
 /** The default dispatcher's decisions so far: shape class → provider name. */
 export const dispatchTable = (): Record<string, string> =>
   Object.fromEntries([...defaultDispatcher.decisions].map(([k, p]) => [k, p.name]))
 
-/** Seeds (or replaces) the default dispatcher's decisions, e.g. from a cached calibration. */
+/** Seeds (or replaces) the default dispatcher's decisions, e.g. from a calibration kept in a file. */
 export const seedDispatch = (table: Readonly<Record<string, string>>): void => {
   for (const [k, v] of Object.entries(table)) {
-    const provider = candidates().find((p) => p.name === v)
+    const provider = candidates()
+      .map(providerOf)
+      .find((p) => p.name === v)
     if (provider) defaultDispatcher.decisions.set(k, provider)
   }
 }

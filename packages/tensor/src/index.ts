@@ -16,7 +16,14 @@ export {
   withBackend,
 } from './backend.ts'
 export { arange, eye, full, oneHot, ones, zeros } from './creation.ts'
-export { auto, dispatch, dispatchTable, seedDispatch } from './dispatch.ts'
+export {
+  auto,
+  type DispatchEntry,
+  dispatch,
+  dispatchTable,
+  seedDispatch,
+  WASM_MIN_MULADDS,
+} from './dispatch.ts'
 export { allocate, DTYPES, type DType, isFloat, type TypedArray } from './dtype.ts'
 export * from './elementwise.ts'
 export {
