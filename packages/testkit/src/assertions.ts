@@ -4,8 +4,14 @@ import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import { type Tolerance, toleranceFor } from './tolerances.ts'
 
-const sameNumber = (a: number, b: number, tol: Tolerance): boolean =>
-  (Number.isNaN(a) && Number.isNaN(b)) || a === b || Math.abs(a - b) <= tol.atol + tol.rtol * Math.abs(b)
+/**
+ * `a` is within `tol` of `b`: NaN only matches NaN, and an infinity only matches the same infinity
+ * (the allowed gap `rtol·|b|` is infinite there, so the plain formula would accept any number).
+ */
+export const sameNumber = (a: number, b: number, tol: Tolerance): boolean =>
+  (Number.isNaN(a) && Number.isNaN(b)) ||
+  a === b ||
+  (Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= tol.atol + tol.rtol * Math.abs(b))
 
 /** The first index where two tensors disagree beyond `tol`, or a shape/dtype mismatch; undefined when close. */
 export const mismatch = (

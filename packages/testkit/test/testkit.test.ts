@@ -14,6 +14,7 @@ import {
   numRuns,
   pytree,
   runExample,
+  sameNumber,
   shape,
   smoothTensorOf,
   tensorOf,
@@ -55,6 +56,18 @@ describe('assertions', () => {
     expect(mismatch(a, [1, 2])).toContain('shape [3] ≠ expected [2]')
     expect(() => assertClose(a, [1, 2, 4], { atol: 0, rtol: 0 }, 'output')).toThrow('output: element 2')
     expect(mismatch(T.tensor([Number.NaN], { dtype: 'f64' }), [Number.NaN])).toBeUndefined()
+  })
+  test.prop(
+    [fc.double(), fc.constantFrom(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN)],
+    runs,
+  )('an infinity or NaN is close only to itself, whatever the tolerance', (x, special) => {
+    const loose = { atol: 1e300, rtol: 1e300 }
+    expect(sameNumber(x, special, loose)).toBe(
+      Object.is(x, special) || (Number.isNaN(x) && Number.isNaN(special)),
+    )
+    expect(sameNumber(special, x, loose)).toBe(
+      Object.is(x, special) || (Number.isNaN(x) && Number.isNaN(special)),
+    )
   })
   it('identical compares dtype, shape and bits', () => {
     expect(identical(T.tensor([0]), T.tensor([-0]))).toBe(false)
