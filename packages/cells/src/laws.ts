@@ -16,7 +16,7 @@
 import { checkGrad, formatReport, grad } from '@recurrent/autograd'
 import type { Tensor, Tree } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { assertClose, GRAD_CHECK, TOL } from '@recurrent/testkit'
+import { assertClose, EXACT, GRAD_CHECK, SEQUENCE_F64, TOL } from '@recurrent/testkit'
 import fc from 'fast-check'
 import type { Cell } from './cell.ts'
 import { bidirectional, stack } from './combinators.ts'
@@ -40,8 +40,6 @@ interface Case {
   hiddenSize: number
 }
 
-const LOOSE = { atol: 1e-10, rtol: 1e-8 }
-
 /** A fixed random projection of every float leaf to a scalar: a loss that sees every value. */
 const projectAll = (tree: Tree, seed: number): Tensor =>
   T.treeLeaves(tree)
@@ -55,7 +53,7 @@ const closeTrees = (a: Tree, b: Tree, what: string): void => {
   const la = T.treeLeaves(a)
   const lb = T.treeLeaves(b)
   if (la.length !== lb.length) throw new Error(`${what}: ${la.length} leaves vs ${lb.length}`)
-  la.forEach((t, i) => assertClose(t, lb[i], LOOSE, `${what} ${T.treePaths(a)[i]}`))
+  la.forEach((t, i) => assertClose(t, lb[i], SEQUENCE_F64, `${what} ${T.treePaths(a)[i]}`))
 }
 
 /** The property kit for `cell`. */
@@ -131,22 +129,17 @@ export const cellLaws = (cell: Cell, options: CellLawOptions = {}): Law[] => {
               : oracle.apply(params, T.slice(single, [0, 0, 0], [l, 1, -1]))
           T.treeFlatten(alone.state).leaves.forEach((leaf, i) => {
             const mine = T.slice(states.leaves[i], [b], [1])
-            assertClose(mine, leaf, LOOSE, `final state ${states.paths[i]} of sequence ${b}`)
+            assertClose(mine, leaf, SEQUENCE_F64, `final state ${states.paths[i]} of sequence ${b}`)
           })
           const mine = T.unstack(outs[b])
           mine.forEach((y, t) => {
             if (t >= l)
-              assertClose(
-                y,
-                T.zeros(y.shape, 'f64'),
-                { atol: 0, rtol: 0 },
-                `output at padded step ${t} of sequence ${b}`,
-              )
+              assertClose(y, T.zeros(y.shape, 'f64'), EXACT, `output at padded step ${t} of sequence ${b}`)
             else
               assertClose(
                 y,
                 T.reshape(T.unstack(alone.output!)[t], y.shape),
-                LOOSE,
+                SEQUENCE_F64,
                 `output ${t} of sequence ${b}`,
               )
           })
@@ -163,8 +156,7 @@ export const cellLaws = (cell: Cell, options: CellLawOptions = {}): Law[] => {
         const gs = T.unstack(g, 1)
         lengths.forEach((l, b) =>
           T.unstack(gs[b]).forEach((gt, t) => {
-            if (t >= l)
-              assertClose(gt, T.zeros(gt.shape, 'f64'), { atol: 0, rtol: 0 }, `gradient at padded step ${t}`)
+            if (t >= l) assertClose(gt, T.zeros(gt.shape, 'f64'), EXACT, `gradient at padded step ${t}`)
           }),
         )
       }),

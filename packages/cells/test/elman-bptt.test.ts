@@ -3,7 +3,7 @@ import { fc, test } from '@fast-check/vitest'
 import { vjp } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { assertClose, numRuns } from '@recurrent/testkit'
+import { assertClose, numRuns, TOL } from '@recurrent/testkit'
 import { describe } from 'vitest'
 import { type ElmanParams, elman, elmanBptt, rnn } from '../src/index.ts'
 
@@ -39,8 +39,8 @@ describe('Elman BPTT by hand', () => {
       const [gp, gh0] = pullback(dys)
       const byHand = elmanBptt(activation as 'tanh', p, xs, h0, dys)
       for (const k of ['W_ih', 'W_hh', 'b_ih', 'b_hh'] as const)
-        assertClose(byHand.grads[k], gp[k], { atol: 1e-10, rtol: 1e-9 }, k)
-      assertClose(byHand.dh0, gh0, { atol: 1e-10, rtol: 1e-9 }, 'h0')
+        assertClose(byHand.grads[k], gp[k], TOL.f64, k)
+      assertClose(byHand.dh0, gh0, TOL.f64, 'h0')
     },
   )
 })

@@ -2,7 +2,7 @@
 import { fc, test } from '@fast-check/vitest'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { assertClose, numRuns, TOL } from '@recurrent/testkit'
+import { assertClose, EXACT, numRuns, TOL } from '@recurrent/testkit'
 import { describe, expect, it } from 'vitest'
 import {
   activeUnits,
@@ -45,7 +45,7 @@ describe('LSTM memory (Lecture §3.1)', () => {
     ({ cell, p, state, x, H }) => {
       const q = { ...p, b_ih: setGate(setGate(p.b_ih, H, 0, SHUT), H, 1, -SHUT) }
       const [next] = cell.step(q, state, x)
-      assertClose(next.c, state.c, { atol: 0, rtol: 0 })
+      assertClose(next.c, state.c, EXACT)
     },
   )
   test.prop([lstmCase()], runs)(
@@ -66,7 +66,7 @@ describe('LSTM memory (Lecture §3.1)', () => {
     ({ cell, p, state, x, H }) => {
       const q = { ...p, b_ih: setGate(p.b_ih, H, 3, SHUT) }
       const [, y] = cell.step(q, state, x)
-      assertClose(y, T.zeros(y.shape, 'f64'), { atol: 0, rtol: 0 })
+      assertClose(y, T.zeros(y.shape, 'f64'), EXACT)
     },
   )
   test.prop([lstmCase(), fc.double({ min: -2, max: 2, noNaN: true })], runs)(
@@ -75,10 +75,7 @@ describe('LSTM memory (Lecture §3.1)', () => {
       const c2 = T.mul(state.c, -0.5)
       const mix = T.add(T.mul(state.c, alpha), T.mul(c2, 1 - alpha))
       const step = (c: Tensor) => cell.step(p, { h: state.h, c }, x)[0].c
-      assertClose(step(mix), T.add(T.mul(step(state.c), alpha), T.mul(step(c2), 1 - alpha)), {
-        atol: 1e-9,
-        rtol: 1e-9,
-      })
+      assertClose(step(mix), T.add(T.mul(step(state.c), alpha), T.mul(step(c2), 1 - alpha)), TOL.f64)
     },
   )
   it('the lecture peephole feeds c_{t−1} into all four transforms; the diagonal one only into the gates', () => {
@@ -110,7 +107,7 @@ describe('GRU (Lecture §4.5)', () => {
     const q = { ...p, b_ih: setGate(p.b_ih, H, 1, -SHUT) }
     const h = T.randn(k2, [B, H], 'f64')
     const [next] = cell.step(q, h, T.randn(k3, [B, I], 'f64'))
-    assertClose(next, h, { atol: 0, rtol: 0 })
+    assertClose(next, h, EXACT)
   })
 })
 
@@ -127,7 +124,7 @@ describe('Clockwork RNN (Koutník et al. 2014)', () => {
         periods.forEach((period, m) => {
           const before = T.slice(hs[t], [2 * m], [2])
           const after = T.slice(hs[t + 1], [2 * m], [2])
-          if (t % period !== 0) assertClose(after, before, { atol: 0, rtol: 0 }, `module ${m} at step ${t}`)
+          if (t % period !== 0) assertClose(after, before, EXACT, `module ${m} at step ${t}`)
         })
       }
     },
@@ -174,7 +171,7 @@ describe('initialisers', () => {
     (seed, r, c) => {
       const Q = orthogonal(T.key(seed), [r, c], 'f64')
       const gram = r <= c ? T.matmul(Q, Q, { transposeB: true }) : T.matmul(Q, Q, { transposeA: true })
-      assertClose(gram, T.eye(Math.min(r, c), Math.min(r, c), 'f64'), { atol: 1e-10, rtol: 0 })
+      assertClose(gram, T.eye(Math.min(r, c), Math.min(r, c), 'f64'), TOL.f64)
       const W = glorotUniform(T.key(seed), [r, c], 'f64')
       expect(T.item(T.max(T.abs(W)))).toBeLessThanOrEqual(Math.sqrt(6 / (r + c)))
     },

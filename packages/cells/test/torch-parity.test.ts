@@ -1,7 +1,7 @@
 /**
  * Parity with PyTorch 1.13 (float64): `fromTorch` loads `nn.RNN`/`nn.LSTM`/`nn.GRU` state dicts
  * and `apply` reproduces the module's `output`, `h_n`, `c_n`, and the gradients of a weighted-sum
- * loss with respect to every parameter, the input and the initial states, all to 1e-9.
+ * loss with respect to every parameter, the input and the initial states, all to TOL.f64.
  * The fixtures come from `scripts/torch_fixtures.py` (run it with Debian's /usr/bin/python3 to
  * regenerate them); this suite itself needs only Node.
  */
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { valueAndGrad } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { assertClose, type Tolerance } from '@recurrent/testkit'
+import { assertClose, TOL as TOLERANCES } from '@recurrent/testkit'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
@@ -49,7 +49,8 @@ const fixtures: { cases: Case[] } = JSON.parse(
   readFileSync(new URL('./fixtures/torch-parity.json', import.meta.url), 'utf8'),
 )
 
-const TOL: Tolerance = { atol: 1e-9, rtol: 1e-9 }
+/** PyTorch computes in f64 as we do; only summation order differs. */
+const TOL = TOLERANCES.f64
 
 const f64 = (e: Encoded): Tensor => T.tensor(e.data, { dtype: 'f64', shape: e.shape })
 

@@ -24,6 +24,15 @@ export const GRAD_CHECK = { eps: 1e-6, atol: 1e-5, rtol: 1e-3 } as const
  */
 export const CONVERGED: Tolerance = { atol: 1e-3, rtol: 0 }
 
+/** Values that must be identical: a state kept, an output or gradient that must be exactly 0. */
+export const EXACT: Tolerance = { atol: 0, rtol: 0 }
+
+/**
+ * A whole-sequence op against its per-step definition in f64: the same sums in another order,
+ * over every step, so rounding grows with the sequence (10× TOL.f64's relative part).
+ */
+export const SEQUENCE_F64: Tolerance = { atol: 1e-10, rtol: 1e-8 }
+
 /** The lecture's printed values: doubles to 9 significant digits, compared relatively (some are 1e-43). */
 export const LECTURE_GOLDEN: Tolerance = { atol: 0, rtol: 1e-6 }
 
