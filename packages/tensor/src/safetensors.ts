@@ -17,22 +17,19 @@
 import { type Either, left, right } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import type { DType, TypedArray } from './dtype.ts'
-import { ArgumentError, showShape } from './errors.ts'
+import { ArgumentError, type BoundaryError, boundaryError, showShape } from './errors.ts'
 import { fromData, type Tensor } from './tensor.ts'
 import { type Tree, treeFlatten, treeFromPaths } from './tree.ts'
 
-/** Why some bytes are not a safetensors file we can read: the field path and the problem. */
-export interface DecodeError {
-  readonly _tag: 'DecodeError'
-  /** What is wrong, naming the offending value. */
-  readonly reason: string
-  /** The field, e.g. `header.weight_ih_l0.data_offsets`; absent for whole-file problems. */
-  readonly path?: string
-}
+/**
+ * Why some bytes are not a safetensors file we can read: a {@link BoundaryError} whose `path` is
+ * the field (e.g. `header.weight_ih_l0.data_offsets`), absent for whole-file problems.
+ */
+export type DecodeError = BoundaryError<'DecodeError'>
 
 /** Makes a `DecodeError`. */
 export const decodeError = (reason: string, path?: string): DecodeError =>
-  path === undefined ? { _tag: 'DecodeError', reason } : { _tag: 'DecodeError', reason, path }
+  boundaryError('DecodeError', reason, path)
 
 /**
  * Renders a `DecodeError` as one line: `path: reason`.
@@ -203,7 +200,8 @@ const show = (u: unknown): string => {
   try {
     s = JSON.stringify(u) ?? String(u)
   } catch {
-    s = String(u)
+    // Too deeply nested to print (String(u) would overflow the stack the same way).
+    s = Array.isArray(u) ? 'a deeply nested array' : 'a deeply nested object'
   }
   return s.length > 80 ? `${s.slice(0, 77)}...` : s
 }

@@ -4,8 +4,9 @@ import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import * as T from '../src/index.ts'
 import * as safetensors from '../src/safetensors.ts'
+import { numRuns as numRunsFor } from './kit.ts'
 
-const numRuns = Number(process.env.FC_NUM_RUNS ?? 100)
+const numRuns = numRunsFor(100)
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
