@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import * as T from '../src/index.ts'
-import { assertClose, broadcastablePair, identical, numRuns, tensorOf } from './kit.ts'
+import { assertClose, broadcastablePair, FORMULA_F64, identical, numRuns, tensorOf } from './kit.ts'
 
 const runs = { numRuns: numRuns() }
 const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as const
@@ -45,7 +45,7 @@ describe('binary ops', () => {
             Float64Array.from(x, (v, i) => MATH[op](v, y[i])),
             { shape },
           ),
-          { atol: 0, rtol: 1e-15 },
+          FORMULA_F64,
         )
       },
     )
@@ -97,7 +97,7 @@ describe('unary ops', () => {
           Float64Array.from(before, (v) => MATH[op](v, 0)),
           { shape: x.shape },
         ),
-        { atol: 1e-300, rtol: 1e-14 },
+        FORMULA_F64,
       )
     })
     it(`${op}: bool input throws DTypeError`, () =>

@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import * as T from '../src/index.ts'
-import { assertClose, numRuns, tensorOf } from './kit.ts'
+import { assertClose, numRuns, TOL, tensorOf } from './kit.ts'
 
 const runs = { numRuns: numRuns() }
 const dim = fc.integer({ min: 1, max: 5 })
@@ -38,7 +38,7 @@ describe('fusedMatmul', () => {
       const y = T.fusedMatmul(a, b, { ...o, addend })
       const product = T.matmul(a, b, { transposeA: o.transposeA, transposeB: o.transposeB })
       const expected = apply[o.activation](addend ? T.add(product, addend) : product)
-      assertClose(y, expected, { atol: 1e-12, rtol: 1e-12 })
+      assertClose(y, expected, TOL.f64)
     },
   )
   it('folds [..., m, k]·[k, n] into one product and keeps the shape', () => {

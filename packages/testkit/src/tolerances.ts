@@ -36,6 +36,19 @@ export const SEQUENCE_F64: Tolerance = { atol: 1e-10, rtol: 1e-8 }
 /** The lecture's printed values: doubles to 9 significant digits, compared relatively (some are 1e-43). */
 export const LECTURE_GOLDEN: Tolerance = { atol: 0, rtol: 1e-6 }
 
+/**
+ * An f64 kernel against the scalar formula it implements (`Math.exp`, `x ** y`, …): a few ulps,
+ * since a kernel may arrange a formula differently (sigmoid's two branches); `atol` only admits
+ * subnormal differences.
+ */
+export const FORMULA_F64: Tolerance = { atol: 1e-300, rtol: 1e-14 }
+
+/**
+ * f64 products regrouped, `(AB)C` against `A(BC)`, over values up to 10: terms of up to ~10⁴
+ * cancel, so results near 0 differ in absolute terms more than TOL.f64 allows.
+ */
+export const REASSOCIATED_F64: Tolerance = { atol: 1e-8, rtol: 1e-9 }
+
 /** The tolerance for comparing two computations of a tensor of `dtype`. */
 export const toleranceFor = (dtype: DType): Tolerance => (dtype === 'f64' ? TOL.f64 : TOL.f32)
 
