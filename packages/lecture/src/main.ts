@@ -3,9 +3,19 @@
  * the lecture's sections with the library and prints what each one computes.
  */
 
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { dirname, join } from 'node:path'
 import * as T from '@recurrent/tensor'
+import { type BoundaryError, boundaryError, showBoundaryError } from '@recurrent/tensor'
 import * as E from 'fp-ts/lib/Either.js'
 import { runAllOnes, SECTION_2_2_INPUTS } from './all-ones.ts'
 import { type Args, decodeArgs, SECTIONS } from './args.ts'
@@ -16,8 +26,8 @@ const USAGE = `usage: recurrent lecture [--section ${SECTIONS.join('|')}] [--out
        recurrent backends
 
   lecture   run the lecture's sections and print their results
-  backends  list the kernel providers and gpu.js modes here, and why any is off
-            --out DIR also writes them to DIR/lecture.txt`
+            --out DIR also writes them to DIR/lecture.txt
+  backends  list the kernel providers and gpu.js modes here, and why any is off`
 
 const fmt = (rows: T.Nested): string => (rows as number[][]).map((r) => `[${r.join(',')}]`).join(' ')
 
@@ -61,17 +71,22 @@ const SECTION_RUNNERS: Record<(typeof SECTIONS)[number], (print: (line: string) 
   '4.4': section4_4,
 }
 
-/** Runs the command; returns the process exit code (0 ok, 2 bad usage). */
+/**
+ * Runs the command; returns the process exit code: 0 ok, 1 the report could not be written,
+ * 2 bad usage. Each failure is one line on `printError` (the usage text follows a usage error).
+ */
 export const main = async (
   argv: readonly string[],
   print: (line: string) => void = console.log,
+  printError: (line: string) => void = console.error,
 ): Promise<number> => {
   const args = decodeArgs(argv)
   if (E.isLeft(args)) {
-    console.error(`recurrent: ${args.left.message}\n${USAGE}`)
+    printError(`recurrent: ${showBoundaryError(args.left)}`)
+    printError(USAGE)
     return 2
   }
-  return run(args.right, print)
+  return run(args.right, print, printError)
 }
 
 /** The kernel providers and gpu.js modes available here, and the reason for each one that is not. */
@@ -87,7 +102,11 @@ const listBackends = async (print: (line: string) => void): Promise<number> => {
   return 0
 }
 
-const run = async (args: Args, print: (line: string) => void): Promise<number> => {
+const run = async (
+  args: Args,
+  print: (line: string) => void,
+  printError: (line: string) => void,
+): Promise<number> => {
   if (args.command === 'help') {
     print(USAGE)
     return 0
@@ -101,21 +120,85 @@ const run = async (args: Args, print: (line: string) => void): Promise<number> =
   }
   for (const s of sections) SECTION_RUNNERS[s](both)
   if (args.out !== undefined) {
-    const file = writeReport(args.out, 'lecture.txt', `${lines.join('\n')}\n`)
-    print(`report written to ${file}`)
+    const written = writeReport(args.out, 'lecture.txt', `${lines.join('\n')}\n`)
+    if (E.isLeft(written)) {
+      printError(`recurrent: ${showBoundaryError(written.left)}`)
+      return 1
+    }
+    print(`report written to ${written.right}`)
   }
   return 0
 }
 
+/** A report that could not be written: `path` is the file or folder, `reason` the system's. */
+export type WriteError = BoundaryError<'WriteError'>
+
+/** The system's words for a file-system failure: `EACCES permission denied`. */
+const systemReason = (e: unknown): string => {
+  const { code, message } = e as { code?: unknown; message?: unknown }
+  const text = String(message ?? e)
+  // Node's messages read `EACCES: permission denied, open '/x/y'`: keep the code and the words.
+  const words = /^[A-Z0-9_]+: ([^,]*)/.exec(text)?.[1]
+  return typeof code === 'string' ? `${code} ${words ?? text}` : text
+}
+
+const writeError = (what: string, path: string, e: unknown): WriteError =>
+  boundaryError('WriteError', `cannot ${what}: ${systemReason(e)}`, path)
+
+/**
+ * Creates `dir` and the folders above it that are missing. One attempt per level, so a path the
+ * system keeps refusing (such as one under `/proc`) fails instead of looping.
+ */
+const makeFolder = (dir: string): void => {
+  try {
+    mkdirSync(dir)
+  } catch (e) {
+    const code = (e as { code?: unknown }).code
+    if (code === 'EEXIST' && statSync(dir).isDirectory()) return
+    const parent = dirname(dir)
+    if (code !== 'ENOENT' || parent === dir) throw e
+    makeFolder(parent)
+    mkdirSync(dir)
+  }
+}
+
+/** Removes a temporary file this process made; a failure to remove it is not the one to report. */
+const discard = (file: string): void => {
+  try {
+    rmSync(file, { force: true })
+  } catch {}
+}
+
 /**
  * Writes `text` to `dir/name` atomically: a temporary file in the same folder, then a rename, so
- * a reader never sees a half-written report.
+ * a reader never sees a half-written report. Every file-system failure is a `WriteError` naming
+ * the path; the temporary file is removed whenever the rename did not happen.
  */
-const writeReport = (dir: string, name: string, text: string): string => {
-  mkdirSync(dir, { recursive: true })
+export const writeReport = (dir: string, name: string, text: string): E.Either<WriteError, string> => {
+  try {
+    makeFolder(dir)
+  } catch (e) {
+    return E.left(writeError('create the folder', dir, e))
+  }
   const file = join(dir, name)
-  const temporary = join(dir, `.${name}.${process.pid}.tmp`)
-  writeFileSync(temporary, text)
-  renameSync(temporary, file)
-  return file
+  const temporary = join(dir, `.${name}.${process.pid}.${Date.now().toString(36)}.tmp`)
+  let fd: number
+  try {
+    fd = openSync(temporary, 'wx')
+  } catch (e) {
+    return E.left(writeError('write', file, e))
+  }
+  try {
+    try {
+      writeFileSync(fd, text)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(temporary, file)
+  } catch (e) {
+    discard(temporary)
+    return E.left(writeError('write', file, e))
+  }
+  return E.right(file)
 }
