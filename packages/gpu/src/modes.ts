@@ -3,24 +3,31 @@
  * lists the providers available here and, for each one that is not, why).
  */
 import { createRequire } from 'node:module'
+import { type BoundaryError, boundaryError } from '@recurrent/tensor'
 import { GPU } from 'gpu.js'
 
 /** The gpu.js modes: GLSL on a headless GL context or a browser's WebGL, WebGPU, WebAssembly, plain JS. */
 export const MODES = ['headlessgl', 'webgl2', 'webgl', 'webgpu', 'webasm', 'cpu'] as const
 export type Mode = (typeof MODES)[number]
 
-/** A mode that cannot run here, and why. */
-export interface Unavailable {
-  readonly _tag: 'Unavailable'
+/**
+ * A mode that cannot run here, and why: a `BoundaryError` (DESIGN: Errors) that also carries the
+ * mode it is about.
+ *
+ * @example
+ * const r = gpujs({ mode: 'webgl2' })
+ * assert.strictEqual(r._tag, 'Left')
+ * assert.deepStrictEqual(Object.keys(r.left), ['_tag', 'reason', 'mode'])
+ * assert.strictEqual(T.showBoundaryError(r.left), `Unavailable: ${r.left.reason}`)
+ */
+export interface Unavailable extends BoundaryError<'Unavailable'> {
   readonly mode: string
-  readonly reason: string
 }
 
 /** The `Left` of a mode that cannot run here. */
 export const unavailable = (mode: string, reason: string): Unavailable => ({
-  _tag: 'Unavailable',
+  ...boundaryError('Unavailable', reason),
   mode,
-  reason,
 })
 
 const requireFromGpuJs = createRequire(createRequire(import.meta.url).resolve('gpu.js'))
