@@ -294,7 +294,8 @@ export const where = (cond: Tensor, a: Operand, b: Operand): Tensor => {
  * `min(max(x, lo), hi)` as NumPy defines it, with the IEEE 754-2019 `maximum`/`minimum` of
  * `Math.max`/`Math.min`, which order −0 below +0. So `clip(−0, 0, hi)` is +0 and
  * `clip(+0, lo, −0)` is −0; a NaN in `x`, `lo` or `hi` gives NaN; `lo > hi` gives `hi`. The
- * gradient flows where `lo ≤ x ≤ hi`, which is exactly where `clip(x) = x` as numbers (−0 = +0).
+ * gradient flows where `lo ≤ x ≤ hi`: when `lo ≤ hi`, exactly where `clip(x) = x` as numbers
+ * (−0 = +0); when `lo > hi`, nowhere (the output is the constant `hi`).
  *
  * @example
  * assert.deepStrictEqual(T.toArray(T.clip(T.tensor([-2, 0.5, 3]), 0, 1)), [0, 0.5, 1])
