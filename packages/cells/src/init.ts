@@ -1,5 +1,5 @@
 /**
- * Initialisers: each takes an explicit key and returns a fresh tensor (DESIGN: pure functions).
+ * Initialisers: each takes an explicit key and returns a fresh tensor (docs/design.md#pure-functions).
  */
 
 import type { DType, Key, Shape, Tensor } from '@recurrent/tensor'

@@ -1,4 +1,4 @@
-/** The lecture's own numbers, named after their sections (LECTURE.md). */
+/** The lecture's own numbers, named after their sections (docs/lecture.md). */
 import * as T from '@recurrent/tensor'
 import { assertClose, LECTURE_GOLDEN } from '@recurrent/testkit'
 import { describe, expect, it } from 'vitest'

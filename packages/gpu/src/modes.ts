@@ -1,5 +1,5 @@
 /**
- * Which gpu.js modes can run here, and for each one that cannot, why (DESIGN: `backends()`
+ * Which gpu.js modes can run here, and for each one that cannot, why (docs/design.md#backend-seam: `backends()`
  * lists the providers available here and, for each one that is not, why).
  */
 import { createRequire } from 'node:module'
@@ -11,7 +11,7 @@ export const MODES = ['headlessgl', 'webgl2', 'webgl', 'webgpu', 'webasm', 'cpu'
 export type Mode = (typeof MODES)[number]
 
 /**
- * A mode that cannot run here, and why: a `BoundaryError` (DESIGN: Errors) that also carries the
+ * A mode that cannot run here, and why: a `BoundaryError` (docs/design.md#errors) that also carries the
  * mode it is about.
  *
  * @example

@@ -1,5 +1,5 @@
 /**
- * The gpu.js kernel provider for `@recurrent/tensor` (DESIGN: Performance shape). f32 products —
+ * The gpu.js kernel provider for `@recurrent/tensor` (docs/design.md#performance-shape). f32 products —
  * plain, transposed and batched — run as gpu.js kernels compiled once per shape and reused. With
  * a GL context (`headlessgl`) the products stay on the device: each result is a texture, passed
  * as a texture to the next product, and read back only when a value is needed on the CPU (the

@@ -1,5 +1,5 @@
 /**
- * Command-line arguments, decoded into an `Either` (DESIGN: external input is decoded at the
+ * Command-line arguments, decoded into an `Either` (docs/design.md#errors: external input is decoded at the
  * boundary; a failure is a `BoundaryError` whose `path` names the flag and whose `reason` quotes
  * the offending value). `node:util` `parseArgs` splits the command line into tokens, leniently,
  * so that every mistake is reported here, in one shape, instead of thrown.

@@ -1,5 +1,5 @@
 /**
- * The Backend seam (DESIGN: Performance shape). Heavy kernels — matmul first — go through a
+ * The Backend seam (docs/design.md#backend-seam). Heavy kernels — matmul first — go through a
  * kernel provider. The TypeScript reference provider runs everywhere and is the oracle every
  * other provider is tested against; others (WebAssembly SIMD, gpu.js) plug in with `withBackend`.
  */

@@ -1,4 +1,4 @@
-/** Constructors for constant tensors (DESIGN: creation). */
+/** Constructors for constant tensors (docs/design.md#pure-functions). */
 import { allocate, type DType } from './dtype.ts'
 import { ArgumentError, DTypeError } from './errors.ts'
 import { readDType } from './options.ts'

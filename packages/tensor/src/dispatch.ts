@@ -1,5 +1,5 @@
 /**
- * Dispatch by a fixed rule (DESIGN: Performance shape). The `auto` provider sends each f32
+ * Dispatch by a fixed rule (docs/design.md#how-dispatch-chooses). The `auto` provider sends each f32
  * product to the WebAssembly kernels when they are available and its shape class is at least
  * `WASM_MIN_MULADDS` multiply-adds, and to the reference kernels otherwise; f64 and i32 always
  * use the reference kernels. The rule depends on the shape class only (log₂ of m, k, n, the

@@ -1,6 +1,6 @@
 import { DTypeError } from './errors.ts'
 
-/** The element types of a tensor (DESIGN: Dtypes). `f32` is the default. */
+/** The element types of a tensor (docs/design.md#dtypes). `f32` is the default. */
 export type DType = 'f32' | 'f64' | 'i32' | 'bool'
 
 /** The typed array that stores each dtype. */

@@ -1,5 +1,5 @@
 /**
- * Typed errors for programmer mistakes inside the math (DESIGN: Errors). Each names the op and
+ * Typed errors for programmer mistakes inside the math (docs/design.md#errors). Each names the op and
  * the offending shapes or dtypes, so the message alone locates the bug.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The fused product `σ(op(A)·op(B) + C)` (DESIGN: Performance shape): a matmul, an addend that
+ * The fused product `σ(op(A)·op(B) + C)` (docs/design.md#performance-shape): a matmul, an addend that
  * broadcasts to the output (a bias `[n]`, or the input half of a recurrent step `[m, n]`) and an
  * activation, as one primitive with its own vector-Jacobian rule. A layer's forward step is then
  * one op (`h_t = tanh(h_{t−1}·W_hhᵀ + (x_t·W_ihᵀ + b))`, Lecture §2.1) and its backward step

@@ -1,5 +1,5 @@
 /**
- * Pure pseudo-random numbers with explicit keys (DESIGN: Pure functions). The generator is
+ * Pure pseudo-random numbers with explicit keys (docs/design.md#pure-functions). The generator is
  * Threefry-2x32 with 20 rounds (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3",
  * SC 2011), the counter-based generator JAX uses: the block of counters `0 … n−1` encrypted under
  * the key gives the stream. Only 32-bit integer arithmetic is involved, so the same key gives

@@ -1,5 +1,5 @@
 /**
- * safetensors read/write (DESIGN: files). The format, as the reference implementation
+ * safetensors read/write (docs/design.md#pytrees-and-files). The format, as the reference implementation
  * (huggingface/safetensors) writes it:
  *
  * ```

@@ -30,7 +30,7 @@ class CpuStorage implements Storage {
 const cpuStorage = (data: TypedArray): Storage => new CpuStorage(data)
 
 /**
- * An immutable n-dimensional array (DESIGN: Immutable values). It never changes after creation
+ * An immutable n-dimensional array (docs/design.md#immutable-values). It never changes after creation
  * and no public API hands out its storage for writing: `toArray` returns a copy.
  */
 export class Tensor {

@@ -1,5 +1,5 @@
 /**
- * The WebAssembly SIMD kernel provider for f32 (DESIGN: Performance shape). The kernels are
+ * The WebAssembly SIMD kernel provider for f32 (docs/design.md#performance-shape). The kernels are
  * AssemblyScript (`assembly/kernels.ts`) compiled by the package's build step to
  * `dist/kernels.wasm`; nothing prebuilt is downloaded. Operands are copied into the module's
  * linear memory laid out row-major (a transposed operand is laid out during that copy), the

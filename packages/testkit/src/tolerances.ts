@@ -1,5 +1,5 @@
 /**
- * The tolerances every package's tests use, in one place (STYLE: tolerances live in one place).
+ * The tolerances every package's tests use, in one place (docs/design.md#test-kit: tolerances live in one place).
  * `close(a, b)` means `|a − b| ≤ atol + rtol·|b|` elementwise, NaN equal to NaN.
  */
 import type { DType } from '@recurrent/tensor'

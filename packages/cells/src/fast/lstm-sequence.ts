@@ -1,6 +1,6 @@
 /**
  * A whole LSTM layer over a sequence as one op with a hand-written backward pass (the fast path
- * of `rnn(lstm())`, DESIGN: Performance shape). The input projection is already hoisted (one
+ * of `rnn(lstm())`, docs/design.md#performance-shape). The input projection is already hoisted (one
  * `[T·B, I] × [I, 4H]` product outside); per step the forward pass does one `h·W_hhᵀ` product and
  * the gate arithmetic fused into one pass over the elements. The backward pass runs the steps in reverse with
  * one `∂z·W_hh` product per step, and accumulates the recurrent weight gradient with one product
