@@ -2,7 +2,6 @@
  * Which gpu.js modes can run here, and for each one that cannot, why (docs/design.md#backend-seam: `backends()`
  * lists the providers available here and, for each one that is not, why).
  */
-import { createRequire } from 'node:module'
 import { type BoundaryError, boundaryError } from '@recurrent/tensor'
 import { GPU } from 'gpu.js'
 
@@ -30,13 +29,29 @@ export const unavailable = (mode: string, reason: string): Unavailable => ({
   mode,
 })
 
-const requireFromGpuJs = createRequire(createRequire(import.meta.url).resolve('gpu.js'))
+/**
+ * `require` from gpu.js's own folder (where its optional `gl` and `webgpu` live), in Node only:
+ * Node's built-ins are reached through `process.getBuiltinModule`, never a static `node:` import,
+ * so a bundler building for a browser sees no Node module.
+ */
+const requireFromGpuJs = (): NodeJS.Require | undefined => {
+  const get = (globalThis as { process?: { getBuiltinModule?: NodeJS.Process['getBuiltinModule'] } }).process
+    ?.getBuiltinModule
+  if (typeof get !== 'function') return undefined
+  const { createRequire } = get('node:module') as typeof import('node:module')
+  return createRequire(createRequire(import.meta.url).resolve('gpu.js'))
+}
+
+/** Whether this is a browser page or worker (it has `navigator` and no Node `process`). */
+const inBrowser = (): boolean => typeof navigator !== 'undefined' && requireFromGpuJs() === undefined
 
 /** Why the native `gl` binding cannot give a context, or undefined when it can. */
 const headlessGlProblem = (): string | undefined => {
+  const require = requireFromGpuJs()
+  if (require === undefined) return 'headless GL is a Node binding; in a browser use webgl2 or webgl'
   let gl: (w: number, h: number) => unknown
   try {
-    gl = requireFromGpuJs('gl') as typeof gl
+    gl = require('gl') as typeof gl
   } catch {
     return 'the native `gl` module is not built (it needs X development packages; run `pnpm --filter @recurrent/gpu build:gl`)'
   }
@@ -51,8 +66,10 @@ const glibc = (): string | undefined =>
     ?.glibcVersionRuntime
 
 const webgpuProblem = (): string => {
+  const require = requireFromGpuJs()
+  if (require === undefined) return 'gpu.js runs WebGPU only in Node with the `webgpu` package'
   try {
-    requireFromGpuJs.resolve('webgpu')
+    require.resolve('webgpu')
   } catch {
     const version = glibc()
     return `the \`webgpu\` package is not installed: its prebuilt Dawn binary needs glibc ≥ 2.38 and GLIBCXX_3.4.32${version ? `, this machine has glibc ${version}` : ''}; and Node has no navigator.gpu adapter`
@@ -89,7 +106,9 @@ export const modeProblem = (mode: string): string | undefined => {
       return headlessGlProblem()
     case 'webgl':
     case 'webgl2':
-      return `${mode} needs a browser's canvas context; Node has none (use headlessgl)`
+      return inBrowser()
+        ? undefined
+        : `${mode} needs a browser's canvas context; Node has none (use headlessgl)`
     case 'webgpu':
       return webgpuProblem()
     default:

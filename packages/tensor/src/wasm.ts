@@ -4,11 +4,11 @@
  * `dist/kernels.wasm`; nothing prebuilt is downloaded. Operands are copied into the module's
  * linear memory laid out row-major (a transposed operand is laid out during that copy), the
  * kernel runs, and the product is copied out. f64 stays on the reference kernels.
+ *
+ * Node's built-ins are reached through `process.getBuiltinModule`, never a static `node:` import,
+ * so a bundler building for a browser sees no Node module; there the provider reports itself
+ * unavailable and the reference kernels run.
  */
-import { readFileSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
-import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
 import type { BackendInfo, KernelProvider, MatmulJob } from './backend.ts'
 import type { Tensor } from './tensor.ts'
 
@@ -49,7 +49,23 @@ interface Kernels {
   readonly control: Int32Array | undefined
 }
 
-const WASM_FILE = fileURLToPath(new URL('../dist/kernels.wasm', import.meta.url))
+/** The compiled kernels, next to the package's built JavaScript (`dist/`). */
+const WASM_URL = new URL('../dist/kernels.wasm', import.meta.url)
+/** The second thread's script (plain JavaScript, copied into `dist/` by the build). */
+const WORKER_FILE = './matmul-worker.mjs'
+
+/** Node's built-in modules where this runs in Node (20.16+), else undefined (a browser). */
+const nodeBuiltins = () => {
+  const get = (globalThis as { process?: { getBuiltinModule?: NodeJS.Process['getBuiltinModule'] } }).process
+    ?.getBuiltinModule
+  if (typeof get !== 'function') return undefined
+  return {
+    fs: get('node:fs') as typeof import('node:fs'),
+    os: get('node:os') as typeof import('node:os'),
+    url: get('node:url') as typeof import('node:url'),
+    threads: get('node:worker_threads') as typeof import('node:worker_threads'),
+  }
+}
 /** Operands start above the module's own static data (the first 64 KiB page). */
 const BASE = 65536
 
@@ -64,10 +80,12 @@ const PAGES = { initial: 2, maximum: 16384 }
  * the public API stays synchronous. It never keeps the process alive.
  */
 const startWorker = (module: WebAssembly.Module, memory: WebAssembly.Memory): Int32Array | undefined => {
-  if (availableParallelism() < 2 || process.env.RECURRENT_WASM_THREADS === '1') return undefined
+  const node = nodeBuiltins()
+  if (node === undefined || node.os.availableParallelism() < 2 || process.env.RECURRENT_WASM_THREADS === '1')
+    return undefined
   try {
     const control = new SharedArrayBuffer(13 * 4)
-    const worker = new Worker(new URL('./matmul-worker.mjs', import.meta.url), {
+    const worker = new node.threads.Worker(new URL(WORKER_FILE, import.meta.url), {
       workerData: { module, memory, control },
     })
     worker.unref()
@@ -80,8 +98,14 @@ const startWorker = (module: WebAssembly.Module, memory: WebAssembly.Memory): In
 /** The compiled kernels, or the reason they cannot be used here. */
 const kernels = (): Kernels | string => {
   if (loaded !== undefined) return loaded
+  const node = nodeBuiltins()
+  if (node === undefined) {
+    loaded = 'the WebAssembly kernel is loaded from a file in Node; here the reference kernels run'
+    return loaded
+  }
+  const file = node.url.fileURLToPath(WASM_URL)
   try {
-    const module = new WebAssembly.Module(readFileSync(WASM_FILE))
+    const module = new WebAssembly.Module(node.fs.readFileSync(file))
     const memory = new WebAssembly.Memory({ ...PAGES, shared: true })
     const instance = new WebAssembly.Instance(module, {
       env: {
@@ -97,7 +121,7 @@ const kernels = (): Kernels | string => {
     const err = e as NodeJS.ErrnoException
     loaded =
       err.code === 'ENOENT'
-        ? `${WASM_FILE} is not built (run the build: pnpm --filter @recurrent/tensor build)`
+        ? `${file} is not built (run the build: pnpm --filter @recurrent/tensor build)`
         : `WebAssembly SIMD with shared memory is not available here: ${err.message}`
   }
   return loaded

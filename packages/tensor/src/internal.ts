@@ -1,0 +1,29 @@
+/**
+ * `@recurrent/tensor/internal`: the plumbing that kernels, tracers and fused ops in the other
+ * packages are built from. Unstable: it may change in any release. User code needs only the main
+ * entry; nothing here is required to build models, train them or write a new cell.
+ *
+ * - raw storage: `dataOf` (the live typed array behind a tensor: read it, never write it),
+ *   `fromData`, `fromStorage`, `allocate`;
+ * - tracing: `emit`, `emitMany`, `withTracer`, `untraced`, `isTracing` (what `@recurrent/autograd`
+ *   records its tape with);
+ * - elementwise kernels: `compile`, `mapElements`, `coerce`;
+ * - argument checks: `requireDType`.
+ */
+import type { TypedArray } from './dtype.ts'
+import type { Tensor } from './tensor.ts'
+
+export { allocate, requireDType, type TypedArray } from './dtype.ts'
+export { coerce, compile, type Kernel, mapElements, type Operand } from './elementwise.ts'
+export { fromData, fromStorage, type Storage } from './tensor.ts'
+export { type Attrs, emit, emitMany, isTracing, type Tracer, untraced, withTracer } from './trace.ts'
+
+/**
+ * The live typed array behind `t` (row-major), without a copy. Read it, never write it: tensors
+ * are immutable and others may share the array. `T.toTypedArray` gives a copy.
+ *
+ * @example
+ * const t = T.tensor([1, 2, 3])
+ * assert.deepStrictEqual(Array.from(I.dataOf(t)), [1, 2, 3])
+ */
+export const dataOf = (t: Tensor): TypedArray => t.data
