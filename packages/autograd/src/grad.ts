@@ -9,11 +9,67 @@ import type { Tensor, Tree } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import { type CarriedVjp, Tape } from './tape.ts'
 
-/** Which positional arguments to differentiate, and whether `f` returns `[value, aux]`. */
-export interface GradOptions {
-  readonly argnums?: number | readonly number[]
-  readonly hasAux?: boolean
+/**
+ * Which positional arguments to differentiate, and whether `f` returns `[value, aux]`. A literal
+ * `argnums` (`1`, `[0, 1]`) types the gradients argument by argument.
+ */
+export interface GradOptions<N extends Argnums = Argnums, Aux extends boolean = boolean> {
+  readonly argnums?: N
+  readonly hasAux?: Aux
 }
+
+/** An `argnums` value: one argument's index, or a list of them. */
+export type Argnums = number | readonly number[]
+
+/**
+ * The type of a gradient (or cotangent) of a value of type `A`: tensor leaves stay `Tensor`,
+ * arrays, tuples and objects map structurally, static values keep their type, as the runtime
+ * gives back the argument's structure with a gradient at each leaf.
+ *
+ * @example
+ * // Grads<{ W: Tensor; layers: [Tensor, Tensor]; name: string }>
+ * //   = { W: Tensor; layers: [Tensor, Tensor]; name: string }
+ * const g = AD.grad((p) => T.sum(T.mul(p.W, p.W)))({ W: T.tensor([1, 2], { dtype: 'f64' }), name: 'w' })
+ * assert.deepStrictEqual(T.toArray(g.W), [2, 4])
+ * assert.strictEqual(g.name, 'w')
+ */
+export type Grads<A> = 0 extends 1 & A ? any : [Tree] extends [A] ? A : GradsOf<A>
+type GradsOf<A> = A extends Tensor
+  ? Tensor
+  : A extends (...args: never[]) => unknown
+    ? A
+    : A extends readonly unknown[]
+      ? { -readonly [K in keyof A]: Grads<A[K]> }
+      : A extends object
+        ? { [K in keyof A]: Grads<A[K]> }
+        : A
+
+/** The indices of `Args` as numbers (`number` when `Args` has no fixed length). */
+export type ArgIndex<Args extends readonly unknown[]> = number extends Args['length']
+  ? number
+  : ToIndex<Extract<keyof Args, `${number}`>>
+type ToIndex<K> = K extends `${infer I extends number}` ? I : never
+
+/**
+ * The gradients that `argnums` = `N` gives for arguments `Args`: one tree for a number, a tuple of
+ * them for a literal list, and `any[]` for a list known only at run time.
+ */
+export type GradsAt<Args extends readonly unknown[], N> = N extends number
+  ? Grads<Args[N]>
+  : N extends readonly number[]
+    ? number extends N['length']
+      ? any[]
+      : { -readonly [K in keyof N]: Grads<Args[N[K] & number]> }
+    : never
+
+/** `unknown` when every literal index in `N` is an argument of `Args`, else a type no options object has. */
+type CheckArgnums<Args extends readonly unknown[], N> =
+  number extends Indexes<N>
+    ? unknown
+    : [Exclude<Indexes<N>, ArgIndex<Args>>] extends [never]
+      ? unknown
+      : { readonly 'argnums names an argument that f does not have': never }
+type Indexes<N> = N extends readonly (infer I)[] ? I : N
 
 /** A copy of `t` that an outer tape sees as `identity(t)`, so each level has leaves of its own. */
 const alias = (t: Tensor): Tensor =>
@@ -45,22 +101,41 @@ const gradsOf = (w: Watched, cts: Map<number, Tensor>): Tree[] =>
 
 /**
  * `f`'s value and its gradient with respect to the `argnums` arguments (default: the first).
- * `f` returns a scalar float tensor (or `[scalar, aux]` with `hasAux`). Gradients have the
- * structure of the differentiated argument; with a list of argnums, a list of them.
+ * `f` returns a scalar float tensor (or `[scalar, aux]` with `hasAux`, giving
+ * `[[value, aux], gradient]` as JAX). Gradients have the structure, and the type (`Grads`), of the
+ * differentiated argument; with a list of argnums, a list (a tuple for a literal list) of them.
+ * An `argnums` naming an argument `f` does not have, or `hasAux` with an `f` that does not
+ * return a pair, does not typecheck.
  *
  * @example
  * const f = (x) => T.sum(T.mul(x, x))
  * const [value, g] = AD.valueAndGrad(f)(T.tensor([1, 2, 3], { dtype: 'f64' }))
  * assert.strictEqual(T.item(value), 14)
  * assert.deepStrictEqual(T.toArray(g), [2, 4, 6])
+ * const h = (w, x) => [T.sum(T.mul(w, x)), 'aux']
+ * const [[v, aux], [gw, gx]] = AD.valueAndGrad(h, { argnums: [0, 1], hasAux: true })(
+ *   T.tensor([1, 2], { dtype: 'f64' }),
+ *   T.tensor([3, 4], { dtype: 'f64' }),
+ * )
+ * assert.deepStrictEqual([T.item(v), aux, T.toArray(gw), T.toArray(gx)], [11, 'aux', [3, 4], [1, 2]])
  */
-export const valueAndGrad =
-  <Args extends unknown[]>(f: (...args: Args) => unknown, options: GradOptions = {}) =>
-  (...args: Args): [any, any] => {
+export function valueAndGrad<Args extends unknown[], V extends Tensor, A, const N extends Argnums = 0>(
+  f: (...args: Args) => readonly [V, A],
+  options: GradOptions<N, true> & { readonly hasAux: true } & CheckArgnums<Args, N>,
+): (...args: Args) => [[V, A], GradsAt<Args, N>]
+export function valueAndGrad<Args extends unknown[], V extends Tensor, const N extends Argnums = 0>(
+  f: (...args: Args) => V,
+  options?: GradOptions<N, false> & CheckArgnums<Args, N>,
+): (...args: Args) => [V, GradsAt<Args, N>]
+export function valueAndGrad(
+  f: (...args: unknown[]) => unknown,
+  options: GradOptions = {},
+): (...args: unknown[]) => [unknown, unknown] {
+  return (...args) => {
     const { argnums = 0, hasAux = false } = options
     const nums = typeof argnums === 'number' ? [argnums] : [...argnums]
     const w = watchArgs(args, nums, 'grad')
-    const out = T.withTracer(w.tape, () => f(...(w.args as Args)))
+    const out = T.withTracer(w.tape, () => f(...w.args))
     const value = hasAux ? (out as [unknown, unknown])[0] : out
     if (!T.isTensor(value) || value.size !== 1 || !T.isFloat(value.dtype)) {
       const got = T.isTensor(value)
@@ -78,44 +153,58 @@ export const valueAndGrad =
     const grads = gradsOf(w, cts)
     return [out, typeof argnums === 'number' ? grads[0] : grads]
   }
+}
 
 /**
  * The gradient of a scalar-valued `f` (JAX's `grad`): `∇f` with the shape of the argument.
+ * Options as `valueAndGrad`; with `hasAux` the result is `[gradient, aux]`. The gradient's type
+ * is the argument's (`Grads`): a params object gives that object's type, a tuple a tuple.
  *
  * @example
  * const dtanh = AD.grad((x) => T.sum(T.tanh(x)))
  * assert.ok(Math.abs(T.item(dtanh(T.tensor(0, { dtype: 'f64' }))) - 1) < 1e-12)
  */
-export const grad =
-  <Args extends unknown[]>(f: (...args: Args) => unknown, options: GradOptions = {}) =>
-  (...args: Args): any =>
-    options.hasAux
-      ? (() => {
-          const [[, aux], g] = valueAndGrad(f, options)(...args)
-          return [g, aux]
-        })()
-      : valueAndGrad(f, options)(...args)[1]
+export function grad<Args extends unknown[], V extends Tensor, A, const N extends Argnums = 0>(
+  f: (...args: Args) => readonly [V, A],
+  options: GradOptions<N, true> & { readonly hasAux: true } & CheckArgnums<Args, N>,
+): (...args: Args) => [GradsAt<Args, N>, A]
+export function grad<Args extends unknown[], V extends Tensor, const N extends Argnums = 0>(
+  f: (...args: Args) => V,
+  options?: GradOptions<N, false> & CheckArgnums<Args, N>,
+): (...args: Args) => GradsAt<Args, N>
+export function grad(
+  f: (...args: unknown[]) => unknown,
+  options: GradOptions = {},
+): (...args: unknown[]) => unknown {
+  const vg = valueAndGrad(f as (...args: unknown[]) => Tensor, options as GradOptions<Argnums, false>)
+  return (...args) => {
+    const [out, g] = vg(...args)
+    return options.hasAux ? [g, (out as unknown as [unknown, unknown])[1]] : g
+  }
+}
 
 /**
  * Vector-Jacobian product: `f`'s output at `primals` and a pullback mapping an output cotangent
  * `c` (a tree shaped like the output) to `Jᵀc` for each primal (an array, one tree per primal).
+ * The pullback is typed: its argument has the output's type and its result is a tuple with
+ * each primal's type (`Grads`).
  *
  * @example
  * const [y, pullback] = AD.vjp((x) => T.mul(x, 3), T.tensor([1, 2], { dtype: 'f64' }))
  * assert.deepStrictEqual(T.toArray(pullback(T.tensor([1, 1], { dtype: 'f64' }))[0]), [3, 3])
  */
-export const vjp = <Out extends Tree>(
-  f: (...primals: any[]) => Out,
-  ...primals: unknown[]
-): [Out, (cotangent: Out) => any[]] => {
+export const vjp = <Args extends unknown[], Out extends Tree>(
+  f: (...primals: Args) => Out,
+  ...primals: Args
+): [Out, (cotangent: Grads<Out>) => Grads<Args>] => {
   const w = watchArgs(
     primals,
     primals.map((_, i) => i),
     'vjp',
   )
-  const out = T.withTracer(w.tape, () => f(...w.args))
+  const out = T.withTracer(w.tape, () => f(...(w.args as Args)))
   const outFlat = T.treeFlatten(out)
-  const pullback = (cotangent: Out): any[] => {
+  const pullback = (cotangent: Grads<Out>): Grads<Args> => {
     const cts = T.treeFlatten(cotangent as Tree).leaves
     if (cts.length !== outFlat.leaves.length) {
       throw new T.ArgumentError(
@@ -132,7 +221,7 @@ export const vjp = <Out extends Tree>(
       const s = w.tape.slotOf(y)
       if (s !== undefined) seeds.set(s, seeds.has(s) ? T.add(seeds.get(s)!, cts[i]) : cts[i])
     })
-    return gradsOf(w, w.tape.backward(seeds))
+    return gradsOf(w, w.tape.backward(seeds)) as Grads<Args>
   }
   return [out, pullback]
 }
@@ -147,10 +236,16 @@ export const vjp = <Out extends Tree>(
 export const stopGradient = <A extends Tree>(tree: A): A =>
   T.treeMap(tree, (t) => T.emit('stopGradient', [t], undefined, T.fromStorage(t.storage, t.shape, t.dtype)))
 
+/** What `customVjp`'s `bwd` returns: for each argument, a tree shaped like it, or null. */
+export type Cotangents<Args extends readonly unknown[]> = {
+  readonly [K in keyof Args]: Grads<Args[K]> | null
+}
+
 /**
  * A function with a hand-written derivative (JAX's `custom_vjp`), over pytrees. `fwd` returns
  * the output and residuals; `bwd(residuals, outputCotangent)` returns one cotangent tree per
- * argument (or null for an argument that receives none, such as integer targets). Under a
+ * argument (or null for an argument that receives none, such as integer targets), typed like
+ * the arguments (`Cotangents`). Under a
  * gradient the ops inside `fwd` are not recorded: the rule replaces them. Used where a derivative
  * is exact and cheaper than the recorded one (CTC's forward–backward, the fused LSTM gates).
  * `bwd` is itself written with tensor ops, so a second derivative flows through the cotangent
@@ -168,7 +263,7 @@ export const customVjp =
   <Args extends unknown[], Out extends Tree, Res>(
     f: (...args: Args) => Out,
     fwd: (...args: Args) => [Out, Res],
-    bwd: (residuals: Res, cotangent: Out) => readonly (Tree | null)[],
+    bwd: (residuals: Res, cotangent: Grads<Out>) => Cotangents<Args>,
   ) =>
   (...args: Args): Out => {
     if (!T.isTracing()) return f(...args)
@@ -180,7 +275,7 @@ export const customVjp =
     const outputs = outFlat.leaves.map((t) => T.fromStorage(t.storage, t.shape, t.dtype))
     const out = outFlat.unflatten(outputs)
     const vjpRule: CarriedVjp = (cts) => {
-      const gs = bwd(residuals, outFlat.unflatten(cts))
+      const gs = bwd(residuals, outFlat.unflatten(cts) as Grads<Out>) as readonly (Tree | null)[]
       if (gs.length !== args.length) {
         throw new T.ArgumentError(
           `customVjp: bwd returned ${gs.length} cotangents for ${args.length} arguments`,

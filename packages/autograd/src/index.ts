@@ -10,5 +10,17 @@ export {
   formatReport,
   type GradMismatch,
 } from './check-grad.ts'
-export { customVjp, type GradOptions, grad, stopGradient, valueAndGrad, vjp } from './grad.ts'
+export {
+  type ArgIndex,
+  type Argnums,
+  type Cotangents,
+  customVjp,
+  type GradOptions,
+  type Grads,
+  type GradsAt,
+  grad,
+  stopGradient,
+  valueAndGrad,
+  vjp,
+} from './grad.ts'
 export { NON_DIFFERENTIABLE, RULES, type VjpRule } from './rules.ts'
