@@ -12,26 +12,24 @@
 import type { BackendInfo, KernelProvider, MatmulJob } from './backend.ts'
 import type { Tensor } from './tensor.ts'
 
-// The few WebAssembly JS-API types used here (TypeScript ships them only with the DOM library).
-declare global {
-  namespace WebAssembly {
-    class Module {
-      constructor(bytes: Uint8Array)
-    }
-    class Instance {
-      constructor(module: Module, imports: object)
-      readonly exports: object
-    }
-    class Memory {
-      constructor(descriptor: { initial: number; maximum: number; shared: boolean })
-      readonly buffer: ArrayBuffer
-      grow(pages: number): number
-    }
-  }
+// The few WebAssembly JS-API types used here (TypeScript ships them only with the DOM library),
+// kept local so that the published declarations add nothing to a user's global scope.
+interface WasmModule {
+  readonly __brand?: 'WebAssembly.Module'
 }
+interface WasmMemory {
+  readonly buffer: ArrayBuffer
+  grow(pages: number): number
+}
+interface WasmApi {
+  readonly Module: new (bytes: Uint8Array) => WasmModule
+  readonly Instance: new (module: WasmModule, imports: object) => { readonly exports: object }
+  readonly Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory
+}
+const wasmApi = (): WasmApi => (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
 
 interface Kernels {
-  readonly memory: WebAssembly.Memory
+  readonly memory: WasmMemory
   readonly matmul: (
     a: number,
     b: number,
@@ -79,7 +77,7 @@ const PAGES = { initial: 2, maximum: 16384 }
  * same module over the same shared memory, woken through a control word (`Atomics.wait`), so
  * the public API stays synchronous. It never keeps the process alive.
  */
-const startWorker = (module: WebAssembly.Module, memory: WebAssembly.Memory): Int32Array | undefined => {
+const startWorker = (module: WasmModule, memory: WasmMemory): Int32Array | undefined => {
   const node = nodeBuiltins()
   if (node === undefined || node.os.availableParallelism() < 2 || process.env.RECURRENT_WASM_THREADS === '1')
     return undefined
@@ -105,9 +103,10 @@ const kernels = (): Kernels | string => {
   }
   const file = node.url.fileURLToPath(WASM_URL)
   try {
-    const module = new WebAssembly.Module(node.fs.readFileSync(file))
-    const memory = new WebAssembly.Memory({ ...PAGES, shared: true })
-    const instance = new WebAssembly.Instance(module, {
+    const api = wasmApi()
+    const module = new api.Module(node.fs.readFileSync(file))
+    const memory = new api.Memory({ ...PAGES, shared: true })
+    const instance = new api.Instance(module, {
       env: {
         memory,
         abort: () => {
