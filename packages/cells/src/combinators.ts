@@ -3,14 +3,24 @@
  * on any `Layer`, so a user's own cell gets both for free.
  */
 
-import type { Tensor } from '@recurrent/tensor'
+import type { Tensor, Tree } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import { checkLayerArgs } from './check.ts'
 import { type Layer, reverseSequences } from './rnn.ts'
 
+/** The parameter type of a layer. */
+export type ParamsOf<L> = L extends Layer<infer P, any> ? P : never
+/** The state type of a layer. */
+export type StateOf<L> = L extends Layer<any, infer S> ? S : never
+/** `stack`'s params: layer by layer, each layer's params (a tuple for a tuple of layers). */
+export type StackParams<Ls extends readonly Layer[]> = { -readonly [K in keyof Ls]: ParamsOf<Ls[K]> }
+/** `stack`'s state: layer by layer, each layer's state (a tuple for a tuple of layers). */
+export type StackState<Ls extends readonly Layer[]> = { -readonly [K in keyof Ls]: StateOf<Ls[K]> }
+
 /**
  * Layers applied one after another; layer l reads layer l−1's output (§2.4: "it can be deep").
- * Params and states are arrays, one entry per layer.
+ * Params and states are arrays, one entry per layer, typed layer by layer: `stack([a, b])` has
+ * params `[ParamsOf<a>, ParamsOf<b>]` and state `[StateOf<a>, StateOf<b>]`.
  *
  * @example
  * const deep = stack([rnn(lstm()), rnn(lstm())])
@@ -19,7 +29,9 @@ import { type Layer, reverseSequences } from './rnn.ts'
  * assert.deepStrictEqual(T.shape(output), [2, 1, 4])
  * assert.strictEqual(state.length, 2)
  */
-export const stack = (layers: readonly Layer[]): Layer<any[], any[]> => {
+export const stack = <const Ls extends readonly Layer[]>(
+  layers: Ls,
+): Layer<StackParams<Ls>, StackState<Ls>> => {
   if (layers.length === 0) throw new T.ArgumentError('stack: needs at least one layer')
   const deep: Layer<any[], any[]> = {
     name: `stack(${layers.map((l) => l.name).join(', ')})`,
@@ -53,7 +65,7 @@ export const stack = (layers: readonly Layer[]): Layer<any[], any[]> => {
       return { output: h, state: states }
     },
   }
-  return deep
+  return deep as Layer<StackParams<Ls>, StackState<Ls>>
 }
 
 export interface BidirectionalOptions {
@@ -64,19 +76,19 @@ export interface BidirectionalOptions {
 /**
  * Bidirectional RNN (§2.6): one copy of the layer reads forward, one reads each sequence
  * backward (within its length); y_t is made from both states at t, so every output sees the
- * whole sequence. Params and states are `{ forward, backward }`.
+ * whole sequence. Params and states are `{ forward, backward }`, each of the layer's type.
  *
  * @example
  * const bi = bidirectional(rnn(gru()))
  * const p = bi.init(T.key(0), { inputSize: 2, hiddenSize: 3 })
  * assert.deepStrictEqual(T.shape(bi.apply(p, T.ones([4, 1, 2])).output), [4, 1, 6])
  */
-export const bidirectional = (
-  layer: Layer,
+export const bidirectional = <P extends Tree, S extends Tree>(
+  layer: Layer<P, S>,
   options: BidirectionalOptions = {},
-): Layer<{ forward: any; backward: any }, { forward: any; backward: any }> => {
+): Layer<{ forward: P; backward: P }, { forward: S; backward: S }> => {
   const merge = options.merge ?? 'concat'
-  const bi: Layer<{ forward: any; backward: any }, { forward: any; backward: any }> = {
+  const bi: Layer<{ forward: P; backward: P }, { forward: S; backward: S }> = {
     name: `bidirectional(${layer.name})`,
     init: (key, o) => {
       const [kf, kb] = T.split(key, 2)

@@ -21,7 +21,15 @@ export {
   clockwork,
   clockworkMask,
 } from './clockwork.ts'
-export { type BidirectionalOptions, bidirectional, stack } from './combinators.ts'
+export {
+  type BidirectionalOptions,
+  bidirectional,
+  type ParamsOf,
+  type StackParams,
+  type StackState,
+  type StateOf,
+  stack,
+} from './combinators.ts'
 export { type ElmanOptions, type ElmanParams, elman } from './elman.ts'
 export { elmanBptt } from './elman-bptt.ts'
 export { type GruSequenceWeights, gruSequence } from './fast/gru-sequence.ts'

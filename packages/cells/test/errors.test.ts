@@ -152,7 +152,7 @@ describe('each sequence layer names itself and the argument for each mistake', (
     const deep = stack([rnn(gru()), rnn(gru())])
     const p = deep.init(T.key(0), { inputSize: 1, hiddenSize: 1 })
     expectActionable(
-      () => deep.apply([p[0]], T.zeros([1, 1, 1])),
+      () => deep.apply([p[0]] as never, T.zeros([1, 1, 1])),
       deep.name,
       'params must be an array of 2 parameter sets, one per layer, got 1',
     )
