@@ -1,6 +1,7 @@
 /**
  * `@recurrent/cells`: every recurrent unit of the lecture as a pure step function, the time-scan
- * combinators, initialisers, PyTorch interop, and `cellLaws`, the property kit for any cell.
+ * combinators, initialisers and PyTorch interop. `cellLaws`, the property kit for any cell, is
+ * the subpath `@recurrent/cells/laws` (it needs fast-check).
  */
 export { type Activation, activate, affine, type Cell, type CellOptions, splitGates } from './cell.ts'
 export {
@@ -38,7 +39,6 @@ export { type GruParams, gru } from './gru.ts'
 export { forgetBias, glorotUniform, identity, orthogonal, uniformRecurrent } from './init.ts'
 export { type IrnnOptions, irnn } from './irnn.ts'
 export { type JordanOptions, type JordanParams, jordan } from './jordan.ts'
-export { type CellLawOptions, cellLaws, type Law } from './laws.ts'
 export {
   type DenseOptions,
   type DenseParams,

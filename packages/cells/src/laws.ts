@@ -1,5 +1,6 @@
 /**
- * `cellLaws(cell)`: the property-test kit a researcher runs on a new cell. Each law is a
+ * `@recurrent/cells/laws`: `cellLaws(cell)`, the property-test kit a researcher runs on a new cell
+ * (`import { cellLaws } from '@recurrent/cells/laws'`; needs `fast-check`, a peer dependency). Each law is a
  * fast-check property over random sizes, parameters (f64, from the cell's own `init`) and inputs:
  *
  * - gradients through `rnn(cell)` agree with central differences (BPTT is correct);

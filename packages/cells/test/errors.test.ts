@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest'
 import {
   bidirectional,
   type Cell,
-  cellLaws,
   clockwork,
   dense,
   dropout,
@@ -23,6 +22,7 @@ import {
   scrn,
   stack,
 } from '../src/index.ts'
+import { cellLaws } from '../src/laws.ts'
 
 const CELLS: Cell[] = [
   elman(),

@@ -11,7 +11,6 @@ import { describe, it } from 'vitest'
 import {
   affine,
   type Cell,
-  cellLaws,
   clockwork,
   elman,
   gru,
@@ -21,6 +20,7 @@ import {
   scrn,
   uniformRecurrent,
 } from '../src/index.ts'
+import { cellLaws } from '../src/laws.ts'
 
 const runs = { numRuns: numRuns(12) }
 

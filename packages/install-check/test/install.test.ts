@@ -82,6 +82,12 @@ describe('installed from packed tarballs', () => {
           )
       }
     }
+    // The test stack stays behind the laws subpath: nothing else in cells reaches fast-check.
+    const cells = join(app, 'node_modules', '@recurrent', 'cells', 'dist')
+    for (const f of readdirSync(cells).filter((f) => f.endsWith('.js') && f !== 'laws.js'))
+      expect(readFileSync(join(cells, f), 'utf8'), `@recurrent/cells/dist/${f}`).not.toMatch(
+        /from ['"](fast-check|@recurrent\/testkit|\.\/laws\.js)['"]/,
+      )
     const tensor = join(app, 'node_modules', '@recurrent', 'tensor', 'dist')
     expect(existsSync(join(tensor, 'kernels.wasm')) && existsSync(join(tensor, 'matmul-worker.mjs'))).toBe(
       true,
