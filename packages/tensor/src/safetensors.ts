@@ -12,7 +12,8 @@
  * holes or overlaps, each stored row-major and little-endian. Names are pytree paths
  * (`layers.0.W_ih`, see `treePaths`), so PyTorch state dicts round-trip by name.
  *
- * Bytes are external input: `decode` validates everything and returns `Either`, never throws.
+ * Bytes are external input: `decode` (and `decodeAs`, against a parameter tree) validates
+ * everything and returns `Either`, never throws.
  */
 import { type Either, left, right } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
@@ -501,4 +502,66 @@ export const decode = (bytes: Uint8Array): Either<DecodeError, Tree> => {
       decodeError(`names do not form one tree: ${e instanceof Error ? e.message : String(e)}`, 'header'),
     )
   }
+}
+
+/** A leaf as messages print it: dtype and shape, e.g. `f32 [8,16]`. */
+const describeLeaf = (t: Tensor): string => `${t.dtype} ${showShape(t.shape)}`
+
+/**
+ * Decodes safetensors bytes against a parameter tree: the file must hold every tensor path of
+ * `template` with its shape and dtype, and no other tensor. The result has the template's
+ * type and structure (arrays stay arrays, static leaves are the template's) with the file's
+ * tensors as leaves. All of `decodeFlat`'s checks apply; a mismatch is a `Left` whose `path` is
+ * the tree path (`layers.0.W_ih: expected f32 [8,16], got f32 [16,8]`, `missing tensor
+ * layers.1.b_ih`, `unexpected tensor extra.w`). Never throws for any bytes; a template that
+ * `encode` would reject (a bare tensor, two leaves with one name) is an `ArgumentError`.
+ *
+ * @example
+ * const init = { layers: [{ W_ih: T.zeros([8, 16]), b_ih: T.zeros([8]) }], name: 'enc' }
+ * const trained = { layers: [{ W_ih: T.ones([8, 16]), b_ih: T.ones([8]) }] }
+ * const r = T.safetensors.decodeAs(T.safetensors.encode(trained), init)
+ * assert.ok(r._tag === 'Right')
+ * assert.deepStrictEqual(T.toArray(r.right.layers[0].b_ih), Array(8).fill(1))
+ * assert.strictEqual(r.right.name, 'enc')
+ * const transposed = { layers: [{ W_ih: T.ones([16, 8]), b_ih: T.ones([8]) }] }
+ * const bad = T.safetensors.decodeAs(T.safetensors.encode(transposed), init)
+ * assert.ok(bad._tag === 'Left')
+ * assert.strictEqual(bad.left.path, 'layers.0.W_ih')
+ * assert.strictEqual(T.safetensors.renderDecodeError(bad.left), 'layers.0.W_ih: expected f32 [8,16], got f32 [16,8]')
+ */
+export const decodeAs = <A extends Tree>(bytes: Uint8Array, template: A): Either<DecodeError, A> => {
+  const { leaves, paths, unflatten } = treeFlatten(template)
+  const names = new Set<string>()
+  for (const path of paths) {
+    if (path === '')
+      throw new ArgumentError(
+        'safetensors.decodeAs: a bare tensor has no name; pass a tree such as { weight: t }',
+      )
+    if (names.has(path)) throw new ArgumentError(`safetensors.decodeAs: two tensors have the name ${path}`)
+    names.add(path)
+  }
+  const flat = decodeEntries(bytes)
+  if (flat._tag === 'Left') return flat
+  const found = new Map(flat.right.entries)
+  const out: Tensor[] = []
+  for (let i = 0; i < leaves.length; i++) {
+    const want = leaves[i]
+    const got = found.get(paths[i])
+    if (got === undefined)
+      return left(decodeError(`missing tensor ${paths[i]} (expected ${describeLeaf(want)})`, paths[i]))
+    if (got.dtype !== want.dtype || showShape(got.shape) !== showShape(want.shape))
+      return left(decodeError(`expected ${describeLeaf(want)}, got ${describeLeaf(got)}`, paths[i]))
+    out.push(got)
+  }
+  const extra = flat.right.entries.find(([name]) => !names.has(name))
+  if (extra !== undefined) {
+    const name = clip(extra[0])
+    return left(
+      decodeError(
+        `unexpected tensor ${name} (${describeLeaf(extra[1])}; the template has no such path)`,
+        name,
+      ),
+    )
+  }
+  return right(unflatten(out))
 }

@@ -1,7 +1,8 @@
 /**
- * Fuzzing the safetensors decoders (`decode`, `decodeFlat`): arbitrary bytes and mutated valid
- * files (truncation, byte flips, header edits) never throw and never hang; every failure is a
- * `DecodeError` with a reason, and where one tensor's entry is to blame its path names it.
+ * Fuzzing the safetensors decoders (`decode`, `decodeFlat`, `decodeAs`): arbitrary bytes and
+ * mutated valid files (truncation, byte flips, header edits) never throw and never hang; every
+ * failure is a `DecodeError` with a reason, and where one tensor's entry is to blame its path
+ * names it.
  * Runs 10 × FC_NUM_RUNS cases per property (10⁴ in the deep run).
  */
 import { fc, test } from '@fast-check/vitest'
@@ -14,17 +15,32 @@ const runs = { numRuns: 10 * numRuns(30) }
 /** No single decode of these small inputs may take longer (a hang shows up as a timeout). */
 const SLOW_MS = 2000
 
-type Result = ReturnType<typeof safetensors.decodeFlat> | ReturnType<typeof safetensors.decode>
+type Result =
+  | ReturnType<typeof safetensors.decodeFlat>
+  | ReturnType<typeof safetensors.decode>
+  | ReturnType<typeof safetensors.decodeAs>
 
-/** Runs both decoders; neither may throw or be slow, and a Left must be a well-formed DecodeError. */
+/** What `decodeAs` reads a file against when the test has no tree of its own. */
+const PROBE: T.Tree = { w: T.zeros([2]), layers: [{ b: T.zeros([1], 'i32') }] }
+
+/**
+ * Runs the three decoders (`decodeAs` against `template`); none may throw or be slow, and a Left
+ * must be a well-formed DecodeError.
+ */
 const decodeBoth = (
   bytes: Uint8Array,
-): { flat: ReturnType<typeof safetensors.decodeFlat>; tree: ReturnType<typeof safetensors.decode> } => {
+  template: T.Tree = PROBE,
+): {
+  flat: ReturnType<typeof safetensors.decodeFlat>
+  tree: ReturnType<typeof safetensors.decode>
+  as: ReturnType<typeof safetensors.decodeAs>
+} => {
   const t0 = performance.now()
   const flat = safetensors.decodeFlat(bytes)
   const tree = safetensors.decode(bytes)
+  const as = safetensors.decodeAs(bytes, template)
   expect(performance.now() - t0).toBeLessThan(SLOW_MS)
-  for (const r of [flat, tree]) {
+  for (const r of [flat, tree, as]) {
     if (r._tag === 'Left') {
       expect(r.left._tag).toBe('DecodeError')
       expect(typeof r.left.reason).toBe('string')
@@ -33,7 +49,7 @@ const decodeBoth = (
     }
   }
   expect(({} as Record<string, unknown>).polluted).toBeUndefined()
-  return { flat, tree }
+  return { flat, tree, as }
 }
 
 /** The Left of a decode that must fail. */
@@ -50,13 +66,14 @@ const leaf = fc
     fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }),
   )
   .map(([dtype, shape]) => T.reshape(T.cast(T.add(T.arange(T.sizeOf(shape)), 1), dtype), shape))
-/** A valid file of 1–3 non-empty tensors, and the name of one of them. */
+/** A valid file of 1–3 non-empty tensors, the name of one of them, and the tree it holds. */
 const valid = fc
   .uniqueArray(fc.tuple(name, leaf), { minLength: 1, maxLength: 3, selector: ([n]) => n })
   .chain((entries) =>
     fc.tuple(
       fc.constant(safetensors.encode(Object.fromEntries(entries))),
       fc.constantFrom(...entries.map(([n]) => n)),
+      fc.constant(Object.fromEntries(entries) as T.Tree),
     ),
   )
 
@@ -112,6 +129,40 @@ describe('safetensors decoders under fuzzing', () => {
     decodeBoth(bytes)
   })
 
+  test.prop([fc.uint8Array({ maxLength: 256 })], runs)(
+    'decodeAs: arbitrary bytes are always a Left with a reason',
+    (bytes) => {
+      leftOf(decodeBoth(bytes).as)
+    },
+  )
+
+  test.prop(
+    [
+      valid,
+      fc.nat(),
+      fc.constantFrom('truncate', 'flip', 'retemplate'),
+      fc.constantFrom<T.DType>('f64', 'i32'),
+    ],
+    runs,
+  )(
+    "decodeAs against the file's tree: a truncated file or another template is a Left with a reason, a flipped byte a Left or the tree, never a throw",
+    ([bytes, target, tree], at, how, dtype) => {
+      if (how === 'truncate') leftOf(decodeBoth(bytes.slice(0, at % bytes.length), tree).as)
+      else if (how === 'retemplate') {
+        // The same file read against a tree that differs at `target` (a cast or an extra axis).
+        const t = (tree as Record<string, T.Tensor>)[target]
+        const other = t.dtype === dtype ? T.reshape(t, [...t.shape, 1]) : T.cast(t, dtype)
+        const e = leftOf(decodeBoth(bytes, { ...(tree as object), [target]: other }).as)
+        expect(e.path).toBe(target)
+      } else {
+        const copy = bytes.slice()
+        copy[at % copy.length] ^= 1 + (at % 255)
+        const { as } = decodeBoth(copy, tree)
+        if (as._tag === 'Right') expect(T.treePaths(as.right)).toEqual(T.treePaths(tree))
+      }
+    },
+  )
+
   test.prop([valid, fc.nat(), fc.constantFrom('truncate', 'flip')], runs)(
     'a truncated file is a Left; a flipped byte a Left or a decoded file, never a throw',
     ([bytes], at, how) => {
@@ -141,8 +192,9 @@ describe('safetensors decoders under fuzzing', () => {
             : value === 'shrink'
               ? [begin + 1, end]
               : value
-      const { flat, tree } = decodeBoth(join(JSON.stringify(header), data))
+      const { flat, tree, as } = decodeBoth(join(JSON.stringify(header), data))
       for (const r of [flat, tree]) expect(leftOf(r).path).toContain(`header.${target}`)
+      leftOf(as)
     },
   )
 

@@ -229,6 +229,130 @@ describe('safetensors properties', () => {
 })
 
 // ---------------------------------------------------------------------------------------------
+// decodeAs: a file read against a parameter tree
+
+/**
+ * `tree` with its `index`-th leaf replaced by `f(leaf)` (null removes the leaf: a static takes
+ * its place, so no other path moves).
+ */
+const editLeaf = (tree: unknown, index: number, f: (t: Leaf) => Leaf | null): unknown => {
+  let i = 0
+  const go = (x: unknown): unknown => {
+    if (T.isTensor(x)) return i++ === index ? f(x) : x
+    if (Array.isArray(x)) return x.map(go)
+    const o = x as Record<string, unknown>
+    return Object.fromEntries(Object.keys(o).map((k) => [k, go(o[k])]))
+  }
+  return go(tree)
+}
+
+/** The other dtypes a leaf can be cast to. */
+const otherDType = (d: T.DType, pick: number): T.DType => {
+  const others = (['f32', 'f64', 'i32', 'bool'] as const).filter((x) => x !== d)
+  return others[pick % others.length]
+}
+
+const decodeAsLeft = (bytes: Uint8Array, template: T.Tree): safetensors.DecodeError => {
+  const r = safetensors.decodeAs(bytes, template)
+  if (r._tag === 'Right') throw new Error('expected a Left, got a Right')
+  expect(r.left._tag).toBe('DecodeError')
+  expect(r.left.reason.length).toBeGreaterThan(0)
+  return r.left
+}
+
+describe('safetensors decodeAs', () => {
+  test.prop([rootArb], { numRuns })(
+    'decodeAs(encode(tree), tree) gives back the tree: bit-identical leaves, the same structure',
+    (tree) => {
+      const r = safetensors.decodeAs(safetensors.encode(tree), tree)
+      if (r._tag === 'Left') throw new Error(safetensors.renderDecodeError(r.left))
+      expectSameTree(tree, r.right)
+    },
+  )
+
+  test.prop(
+    [
+      rootArb,
+      fc.nat(),
+      fc.nat(),
+      fc.constantFrom('reshape' as const, 'recast' as const, 'remove' as const, 'add' as const),
+    ],
+    { numRuns },
+  )(
+    'a file with one leaf reshaped, recast, removed or added is a Left naming exactly that path',
+    (tree, at, pick, how) => {
+      const { leaves, paths } = T.treeFlatten(tree)
+      const i = at % leaves.length
+      const extra = T.tensor([1, 2])
+      const edited =
+        how === 'add'
+          ? Array.isArray(tree)
+            ? [...tree, extra]
+            : { ...(tree as Record<string, unknown>), extra_leaf: extra }
+          : editLeaf(tree, i, (t) =>
+              how === 'reshape'
+                ? T.reshape(t, [...t.shape, 1])
+                : how === 'recast'
+                  ? T.cast(t, otherDType(t.dtype, pick))
+                  : null,
+            )
+      const path = how === 'add' ? (Array.isArray(tree) ? String(tree.length) : 'extra_leaf') : paths[i]
+      const e = decodeAsLeft(safetensors.encode(edited as T.Tree), tree)
+      expect(e.path).toBe(path)
+      const want = leaves[i]
+      const message = safetensors.renderDecodeError(e)
+      if (how === 'reshape')
+        expect(message).toBe(
+          `${path}: expected ${want.dtype} ${T.showShape(want.shape)}, got ${want.dtype} ${T.showShape([...want.shape, 1])}`,
+        )
+      if (how === 'recast')
+        expect(message).toBe(
+          `${path}: expected ${want.dtype} ${T.showShape(want.shape)}, got ${otherDType(want.dtype, pick)} ${T.showShape(want.shape)}`,
+        )
+      if (how === 'remove') expect(e.reason.startsWith(`missing tensor ${path} (expected `)).toBe(true)
+      if (how === 'add') expect(e.reason).toMatch(/^unexpected tensor /)
+    },
+  )
+
+  it('names the tree path in each kind of mismatch', () => {
+    const template = { layers: [{ W_ih: T.zeros([8, 16]), b_ih: T.zeros([8]) }, { b_ih: T.zeros([8]) }] }
+    const render = (tree: T.Tree) =>
+      safetensors.renderDecodeError(decodeAsLeft(safetensors.encode(tree), template))
+    expect(render({ layers: [{ W_ih: T.zeros([16, 8]), b_ih: T.zeros([8]) }, { b_ih: T.zeros([8]) }] })).toBe(
+      'layers.0.W_ih: expected f32 [8,16], got f32 [16,8]',
+    )
+    expect(render({ layers: [{ W_ih: T.zeros([8, 16]), b_ih: T.zeros([8]) }, {}] })).toBe(
+      'layers.1.b_ih: missing tensor layers.1.b_ih (expected f32 [8])',
+    )
+    expect(render({ ...template, extra: { w: T.zeros([2], 'f64') } })).toBe(
+      'extra.w: unexpected tensor extra.w (f64 [2]; the template has no such path)',
+    )
+  })
+
+  it("keeps the template's statics and types the result as the template", () => {
+    const template = { W: T.zeros([2]), activation: 'tanh' as const, sizes: [2, 3] }
+    const r = safetensors.decodeAs(safetensors.encode({ W: T.ones([2]) }), template)
+    if (r._tag === 'Left') throw new Error(safetensors.renderDecodeError(r.left))
+    const tree: typeof template = r.right
+    expect(tree.activation).toBe('tanh')
+    expect(tree.sizes).toEqual([2, 3])
+    expect(T.toArray(tree.W)).toEqual([1, 1])
+  })
+
+  it('file-level problems come first, as decode reports them', () => {
+    expect(decodeAsLeft(new Uint8Array(3), { w: T.zeros([1]) }).path).toBe('file')
+  })
+
+  it('a template encode would reject is an ArgumentError', () => {
+    const bytes = safetensors.encode({ w: T.zeros([1]) })
+    expect(() => safetensors.decodeAs(bytes, T.zeros([1]))).toThrow(T.ArgumentError)
+    expect(() => safetensors.decodeAs(bytes, { 'a.b': T.zeros([1]), a: { b: T.zeros([1]) } })).toThrow(
+      'two tensors have the name a.b',
+    )
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
 // Golden bytes
 
 describe('safetensors golden bytes', () => {
@@ -557,6 +681,7 @@ describe('safetensors doc examples', () => {
   it('finds an example for every documented public function', () => {
     expect(examples.map((e) => e.name).sort()).toEqual([
       'decode',
+      'decodeAs',
       'decodeFlat',
       'encode',
       'renderDecodeError',
