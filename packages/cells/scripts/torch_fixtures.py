@@ -3,7 +3,9 @@
 the oracle for fromTorch/toTorch and for gradients through the library's recurrent layers.
 
 For each kind (RNN_TANH, RNN_RELU, LSTM, GRU) and each of four configurations (1 or 2 layers,
-uni- or bidirectional) it records the state dict, a random input x [T, B, I], random non-zero
+uni- or bidirectional), then for PyTorch's other options (OPTION_CASES: bias=False, LSTM
+proj_size, batch_first=True for each kind, and all three at once), it records the options, the
+state dict, a random input x [T, B, I], random non-zero
 initial states h0 (and c0), the module's outputs (output, h_n, c_n), and the gradients of
 
     L = sum(output * Wout) + sum(h_n * Wh) (+ sum(c_n * Wc))
@@ -35,21 +37,41 @@ CONFIGS = [
     {"numLayers": 1, "bidirectional": True},
     {"numLayers": 2, "bidirectional": True},
 ]
+DEFAULTS = {"bias": True, "projSize": 0, "batchFirst": False}
+PROJ_SIZE = 2
+
+# After the grid above (appended, so the seeded draws of the grid's cases are unchanged).
+OPTION_CASES = [
+    ("LSTM", {"numLayers": 2, "bidirectional": True, "bias": False}),
+    ("GRU", {"numLayers": 2, "bidirectional": False, "bias": False}),
+    ("RNN_TANH", {"numLayers": 1, "bidirectional": True, "bias": False}),
+    ("LSTM", {"numLayers": 1, "bidirectional": False, "projSize": PROJ_SIZE}),
+    ("LSTM", {"numLayers": 2, "bidirectional": False, "projSize": PROJ_SIZE}),
+    ("LSTM", {"numLayers": 1, "bidirectional": True, "projSize": PROJ_SIZE}),
+    ("LSTM", {"numLayers": 2, "bidirectional": True, "projSize": PROJ_SIZE}),
+    ("RNN_TANH", {"numLayers": 2, "bidirectional": False, "batchFirst": True}),
+    ("RNN_RELU", {"numLayers": 1, "bidirectional": True, "batchFirst": True}),
+    ("LSTM", {"numLayers": 2, "bidirectional": True, "batchFirst": True}),
+    ("GRU", {"numLayers": 2, "bidirectional": True, "batchFirst": True}),
+    ("LSTM", {"numLayers": 2, "bidirectional": True, "bias": False, "projSize": PROJ_SIZE, "batchFirst": True}),
+]
 
 
-def module_for(kind, num_layers, bidirectional):
+def module_for(kind, config):
     common = dict(
         input_size=INPUT_SIZE,
         hidden_size=HIDDEN_SIZE,
-        num_layers=num_layers,
-        bidirectional=bidirectional,
+        num_layers=config["numLayers"],
+        bidirectional=config["bidirectional"],
+        bias=config["bias"],
+        batch_first=config["batchFirst"],
     )
     if kind == "RNN_TANH":
         return torch.nn.RNN(nonlinearity="tanh", **common)
     if kind == "RNN_RELU":
         return torch.nn.RNN(nonlinearity="relu", **common)
     if kind == "LSTM":
-        return torch.nn.LSTM(**common)
+        return torch.nn.LSTM(proj_size=config["projSize"], **common)
     if kind == "GRU":
         return torch.nn.GRU(**common)
     raise ValueError(kind)
@@ -61,20 +83,36 @@ def enc(t):
     return {"shape": list(t.shape), "data": t.tolist()}
 
 
-def make_case(kind, config):
+def case_name(kind, config):
+    name = f"{kind} layers={config['numLayers']} bidirectional={str(config['bidirectional']).lower()}"
+    if not config["bias"]:
+        name += " bias=false"
+    if config["projSize"]:
+        name += f" proj_size={config['projSize']}"
+    if config["batchFirst"]:
+        name += " batch_first=true"
+    return name
+
+
+def make_case(kind, given):
+    config = {**DEFAULTS, **given}
     num_layers = config["numLayers"]
     bidirectional = config["bidirectional"]
     directions = 2 if bidirectional else 1
-    module = module_for(kind, num_layers, bidirectional)
+    module = module_for(kind, config)
     is_lstm = kind == "LSTM"
+    # h (and the output) has the projection's size when there is one; c keeps the hidden size.
+    out_size = config["projSize"] or HIDDEN_SIZE
 
-    x = torch.randn(STEPS, BATCH, INPUT_SIZE, requires_grad=True)
-    state_shape = (num_layers * directions, BATCH, HIDDEN_SIZE)
-    h0 = torch.randn(*state_shape, requires_grad=True)
-    c0 = torch.randn(*state_shape, requires_grad=True) if is_lstm else None
-    w_out = torch.randn(STEPS, BATCH, directions * HIDDEN_SIZE)
-    w_h = torch.randn(*state_shape)
-    w_c = torch.randn(*state_shape) if is_lstm else None
+    sequence = (BATCH, STEPS) if config["batchFirst"] else (STEPS, BATCH)
+    x = torch.randn(*sequence, INPUT_SIZE, requires_grad=True)
+    h_shape = (num_layers * directions, BATCH, out_size)
+    c_shape = (num_layers * directions, BATCH, HIDDEN_SIZE)
+    h0 = torch.randn(*h_shape, requires_grad=True)
+    c0 = torch.randn(*c_shape, requires_grad=True) if is_lstm else None
+    w_out = torch.randn(*sequence, directions * out_size)
+    w_h = torch.randn(*h_shape)
+    w_c = torch.randn(*c_shape) if is_lstm else None
 
     if is_lstm:
         output, (h_n, c_n) = module(x, (h0, c0))
@@ -93,10 +131,13 @@ def make_case(kind, config):
     rest = grads[len(names):]
 
     case = {
-        "name": f"{kind} layers={num_layers} bidirectional={str(bidirectional).lower()}",
+        "name": case_name(kind, config),
         "kind": kind,
         "numLayers": num_layers,
         "bidirectional": bidirectional,
+        "bias": config["bias"],
+        "projSize": config["projSize"],
+        "batchFirst": config["batchFirst"],
         "stateDict": {n: enc(t) for n, t in module.state_dict().items()},
         "x": enc(x),
         "h0": enc(h0),
@@ -122,6 +163,7 @@ def main():
     torch.set_num_threads(1)
     torch.manual_seed(SEED)
     cases = [make_case(kind, config) for kind in KINDS for config in CONFIGS]
+    cases += [make_case(kind, config) for kind, config in OPTION_CASES]
     doc = {
         "generator": "scripts/torch_fixtures.py",
         "torch": torch.__version__,

@@ -2,16 +2,20 @@
 """The PyTorch side of the safetensors round trip (torch-roundtrip/roundtrip.test.ts).
 
     torch_roundtrip.py save OUT_DIR
-        Builds seeded float32 modules, nn.LSTM(3, 4, num_layers=2, bidirectional=True) and
-        nn.GRU(3, 4, num_layers=1), and writes for each KIND (LSTM, GRU):
-          KIND.safetensors   its state_dict (F32, PyTorch's names: weight_ih_l0, ...)
-          KIND.json          the config, a fixed input x [T, B, I], initial states h0 (c0), and
-                             PyTorch's outputs: output, h_n (c_n)
+        Builds the seeded float32 modules of CASES: nn.LSTM(3, 4, num_layers=2, bidirectional=True),
+        nn.GRU(3, 4, num_layers=1), nn.GRU(3, 4, num_layers=2, bias=False) and
+        nn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=2, batch_first=True), and
+        writes for each NAME:
+          NAME.safetensors   its state_dict (F32, PyTorch's names: weight_ih_l0, ...)
+          NAME.json          the kind and options, a fixed input x ([T, B, I], or [B, T, I] when
+                             batch_first), initial states h0 (c0), and PyTorch's outputs:
+                             output, h_n (c_n)
 
     torch_roundtrip.py check IN_DIR
-        For each KIND.safetensors in IN_DIR (written by the library) with its KIND.input.json
-        ({numLayers, bidirectional, x, h0?, c0?}): loads the tensors into a fresh module with
-        load_state_dict(strict=True), runs x, and prints {KIND: {output, h_n, c_n?}} as JSON.
+        For each NAME.safetensors in IN_DIR (written by the library) with its NAME.input.json
+        ({numLayers, bidirectional, bias?, projSize?, batchFirst?, x, h0?, c0?}): loads the
+        tensors into a fresh module with load_state_dict(strict=True), runs x, and prints
+        {NAME: {output, h_n, c_n?}} as JSON.
 
 safetensors is read and written by hand (struct + json) so that only torch is needed:
 u64 little-endian header length N, N bytes of JSON header padded with spaces to a multiple of 8,
@@ -31,10 +35,14 @@ HIDDEN_SIZE = 4
 STEPS = 6
 BATCH = 3
 
-CONFIGS = {
-    "LSTM": {"numLayers": 2, "bidirectional": True},
-    "GRU": {"numLayers": 1, "bidirectional": False},
+CASES = {
+    "LSTM": {"kind": "LSTM", "numLayers": 2, "bidirectional": True},
+    "GRU": {"kind": "GRU", "numLayers": 1, "bidirectional": False},
+    "GRU-bias-false": {"kind": "GRU", "numLayers": 2, "bidirectional": False, "bias": False},
+    "LSTM-proj": {"kind": "LSTM", "numLayers": 2, "bidirectional": True, "projSize": 2, "batchFirst": True},
 }
+DEFAULTS = {"bias": True, "projSize": 0, "batchFirst": False}
+GATES = {"LSTM": 4, "GRU": 3}
 
 FILE_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.int32: "I32", torch.bool: "BOOL"}
 TORCH_DTYPES = {v: k for k, v in FILE_DTYPES.items()}
@@ -84,13 +92,18 @@ def read_safetensors(path):
 
 
 def module_for(kind, config, input_size, hidden_size, dtype):
+    config = {**DEFAULTS, **config}
+    extra = {"proj_size": config["projSize"]} if kind == "LSTM" else {}
     cls = {"LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU}[kind]
     return cls(
         input_size,
         hidden_size,
         num_layers=config["numLayers"],
         bidirectional=config["bidirectional"],
+        bias=config["bias"],
+        batch_first=config["batchFirst"],
         dtype=dtype,
+        **extra,
     )
 
 
@@ -107,16 +120,19 @@ def run(module, kind, x, h0=None, c0=None):
 def save(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     torch.manual_seed(SEED)
-    for kind, config in CONFIGS.items():
+    for name, case in CASES.items():
+        kind = case["kind"]
+        config = {**DEFAULTS, **case}
         module = module_for(kind, config, INPUT_SIZE, HIDDEN_SIZE, torch.float32)
         directions = 2 if config["bidirectional"] else 1
-        state_shape = (config["numLayers"] * directions, BATCH, HIDDEN_SIZE)
-        x = torch.randn(STEPS, BATCH, INPUT_SIZE, dtype=torch.float32)
-        h0 = torch.randn(*state_shape, dtype=torch.float32)
-        c0 = torch.randn(*state_shape, dtype=torch.float32) if kind == "LSTM" else None
-        write_safetensors(os.path.join(out_dir, f"{kind}.safetensors"), module.state_dict())
+        layers = config["numLayers"] * directions
+        sequence = (BATCH, STEPS) if config["batchFirst"] else (STEPS, BATCH)
+        x = torch.randn(*sequence, INPUT_SIZE, dtype=torch.float32)
+        h0 = torch.randn(layers, BATCH, config["projSize"] or HIDDEN_SIZE, dtype=torch.float32)
+        c0 = torch.randn(layers, BATCH, HIDDEN_SIZE, dtype=torch.float32) if kind == "LSTM" else None
+        write_safetensors(os.path.join(out_dir, f"{name}.safetensors"), module.state_dict())
         record = {
-            "kind": kind,
+            "name": name,
             **config,
             "inputSize": INPUT_SIZE,
             "hiddenSize": HIDDEN_SIZE,
@@ -125,29 +141,31 @@ def save(out_dir):
             **({"c0": c0.tolist()} if c0 is not None else {}),
             **run(module, kind, x, h0, c0),
         }
-        with open(os.path.join(out_dir, f"{kind}.json"), "w") as f:
+        with open(os.path.join(out_dir, f"{name}.json"), "w") as f:
             json.dump(record, f)
 
 
 def check(in_dir):
     results = {}
-    for kind, default in CONFIGS.items():
-        path = os.path.join(in_dir, f"{kind}.safetensors")
+    for name, case in CASES.items():
+        kind = case["kind"]
+        path = os.path.join(in_dir, f"{name}.safetensors")
         if not os.path.exists(path):
             continue
-        with open(os.path.join(in_dir, f"{kind}.input.json")) as f:
+        with open(os.path.join(in_dir, f"{name}.input.json")) as f:
             given = json.load(f)
-        config = {k: given.get(k, default[k]) for k in ("numLayers", "bidirectional")}
+        default = {**DEFAULTS, **case}
+        config = {k: given.get(k, default[k]) for k in ("numLayers", "bidirectional", *DEFAULTS)}
         tensors = read_safetensors(path)
         dtype = tensors["weight_hh_l0"].dtype
-        hidden_size = tensors["weight_hh_l0"].shape[1]
+        hidden_size = tensors["weight_hh_l0"].shape[0] // GATES[kind]
         input_size = tensors["weight_ih_l0"].shape[1]
         module = module_for(kind, config, input_size, hidden_size, dtype)
         module.load_state_dict(tensors, strict=True)
         as_tensor = lambda key: torch.tensor(given[key], dtype=dtype) if key in given else None
-        results[kind] = run(module, kind, as_tensor("x"), as_tensor("h0"), as_tensor("c0"))
+        results[name] = run(module, kind, as_tensor("x"), as_tensor("h0"), as_tensor("c0"))
     if not results:
-        sys.exit(f"check: no LSTM.safetensors or GRU.safetensors in {in_dir}")
+        sys.exit(f"check: none of {', '.join(f'{n}.safetensors' for n in CASES)} in {in_dir}")
     json.dump(results, sys.stdout)
     sys.stdout.write("\n")
 

@@ -6,6 +6,8 @@
  *   z = σ(x·W_izᵀ + b_iz + h·W_hzᵀ + b_hz)            update gate
  *   n = tanh(x·W_inᵀ + b_in + r ⊙ (h·W_hnᵀ + b_hn))   candidate
  *   h' = (1 − z) ⊙ n + z ⊙ h                            z = 1 keeps the state unchanged
+ *
+ * With `bias: false` (PyTorch's `bias=False`) every b term is 0 and the params have no b_ih, b_hh.
  */
 
 import type { Tensor } from '@recurrent/tensor'
@@ -15,11 +17,16 @@ import { checkStep } from './check.ts'
 import { gruScanProjected } from './fast/gru-sequence.ts'
 import { uniformRecurrent } from './init.ts'
 
+export interface GruOptions {
+  /** Whether the cell has b_ih and b_hh (default true; PyTorch's `bias=False` is `false`). */
+  readonly bias?: boolean
+}
+
 export interface GruParams {
   readonly W_ih: Tensor
   readonly W_hh: Tensor
-  readonly b_ih: Tensor
-  readonly b_hh: Tensor
+  readonly b_ih?: Tensor
+  readonly b_hh?: Tensor
 }
 
 /**
@@ -27,7 +34,9 @@ export interface GruParams {
  * candidate `n = tanh(x·W_inᵀ + b_in + r ⊙ (h·W_hnᵀ + b_hn))`.
  *
  * Shapes: x `[B, I]`; state h `[B, H]`, zeros at the start; output h `[B, H]`; W_ih `[3H, I]`,
- * W_hh `[3H, H]`, b_ih and b_hh `[3H]` (gate order r, z, n, as PyTorch's `nn.GRU`).
+ * W_hh `[3H, H]`, b_ih and b_hh `[3H]` (gate order r, z, n, as PyTorch's `nn.GRU`), absent
+ * with `bias: false` (the step follows the params it is given: absent biases are 0). The fast path
+ * of `rnn(gru())` (`fast/gru-sequence.ts`) runs with or without biases.
  *
  * @example
  * const cell = gru()
@@ -38,9 +47,12 @@ export interface GruParams {
  * const { output, state } = rnn(cell).apply(p, T.ones([5, 4, 2], 'f64'), { lengths: [5, 5, 2, 0] })
  * assert.deepStrictEqual(T.shape(output), [5, 4, 3])
  * assert.deepStrictEqual(T.toArray(state)[3], [0, 0, 0])
+ * // PyTorch's nn.GRU(2, 3, bias=False): no bias params.
+ * assert.deepStrictEqual(Object.keys(gru({ bias: false }).init(T.key(0), { inputSize: 2, hiddenSize: 3 })), ['W_ih', 'W_hh'])
  */
-export const gru = (): Cell<GruParams, Tensor> => {
-  const name = 'gru'
+export const gru = (options: GruOptions = {}): Cell<GruParams, Tensor> => {
+  const bias = options.bias ?? true
+  const name = bias ? 'gru' : 'gru(bias: false)'
   const update = (p: GruParams, h: Tensor, xp: Tensor): [Tensor, Tensor] => {
     const [xr, xz, xn] = splitGates(xp, 3)
     const [hr, hz, hn] = splitGates(affine(h, p.W_hh, p.b_hh), 3)
@@ -59,8 +71,12 @@ export const gru = (): Cell<GruParams, Tensor> => {
       return {
         W_ih: uniformRecurrent(k[0], [3 * H, I], H, dtype),
         W_hh: uniformRecurrent(k[1], [3 * H, H], H, dtype),
-        b_ih: uniformRecurrent(k[2], [3 * H], H, dtype),
-        b_hh: uniformRecurrent(k[3], [3 * H], H, dtype),
+        ...(bias
+          ? {
+              b_ih: uniformRecurrent(k[2], [3 * H], H, dtype),
+              b_hh: uniformRecurrent(k[3], [3 * H], H, dtype),
+            }
+          : {}),
       }
     },
     initialState: (p, batch) => T.zeros([batch, p.W_hh.shape[1]], p.W_hh.dtype),
@@ -73,7 +89,8 @@ export const gru = (): Cell<GruParams, Tensor> => {
     inputProjection: (p, xs) => affine(xs, p.W_ih, p.b_ih),
     stepProjected: update,
     // Fast path: the whole recurrence as one op with a hand-written backward (fast/gru-sequence.ts).
-    scanProjected: gruScanProjected,
+    scanProjected: (p, h, xp, ls) =>
+      gruScanProjected({ ...p, b_hh: p.b_hh ?? T.zeros([p.W_hh.shape[0]], p.W_hh.dtype) }, h, xp, ls),
   }
   return cell
 }

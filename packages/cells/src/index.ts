@@ -35,7 +35,7 @@ export { type ElmanOptions, type ElmanParams, elman } from './elman.ts'
 export { elmanBptt } from './elman-bptt.ts'
 export { type GruSequenceWeights, gruSequence } from './fast/gru-sequence.ts'
 export { type LstmSequenceWeights, lstmSequence, type Peepholes } from './fast/lstm-sequence.ts'
-export { type GruParams, gru } from './gru.ts'
+export { type GruOptions, type GruParams, gru } from './gru.ts'
 export { forgetBias, glorotUniform, identity, orthogonal, uniformRecurrent } from './init.ts'
 export { type IrnnOptions, irnn } from './irnn.ts'
 export { type JordanOptions, type JordanParams, jordan } from './jordan.ts'
@@ -48,7 +48,15 @@ export {
   embedding,
 } from './layers.ts'
 export { type LstmOptions, type LstmParams, type LstmState, lstm } from './lstm.ts'
-export { type ApplyOptions, type Layer, type RnnOptions, reverseSequences, rnn, selectState } from './rnn.ts'
+export {
+  type ApplyOptions,
+  type Layer,
+  type RnnOptions,
+  reverseSequences,
+  rnn,
+  scanSteps,
+  selectState,
+} from './rnn.ts'
 export { scan } from './scan.ts'
 export { type ScrnOptions, type ScrnParams, type ScrnState, scrn } from './scrn.ts'
 export {

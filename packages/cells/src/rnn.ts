@@ -3,6 +3,10 @@
  * optional per-sequence lengths. Padded steps neither change the state nor receive gradient,
  * and their outputs are 0. Many-to-many uses `output`; many-to-one (Lecture §5.1) uses `state`,
  * which is the state after each sequence's last valid step.
+ *
+ * Layers stay time-major throughout (`stack`, `bidirectional` and `lengths` all read axis 0 as
+ * time); PyTorch's `batch_first` is handled at the interop boundary, where `torchApply`
+ * transposes `[B, T, ·]` in and out.
  */
 
 import type { Key, Tensor, Tree } from '@recurrent/tensor'
@@ -92,24 +96,56 @@ export const rnn = <P extends Tree, S extends Tree>(
         )
         return { output, state }
       }
-      const inputs = fast ? T.unstack(cell.inputProjection!(p, xs)) : T.unstack(xs)
+      const inputs = fast ? cell.inputProjection!(p, xs) : xs
       const step = fast ? cell.stepProjected!.bind(cell) : cell.step.bind(cell)
-      let t = 0
-      const [state, output] = scan<S, Tensor>(
-        (s, x) => {
-          const mask = masks[t++]
-          const [next, y] = step(p, s, x)
-          if (mask === undefined) return [next, y]
-          return [selectState(mask, next, s), T.where(T.reshape(mask, [batch, 1]), y, 0)]
-        },
-        state0,
-        inputs,
-      )
+      const [state, output] = foldSteps(step, p, state0, inputs, masks)
       return { output, state }
     },
   }
   return layer
 }
+
+/** The per-step loop of `rnn`: padded steps (mask false) keep the state and output 0. */
+const foldSteps = <P, S extends Tree>(
+  step: (p: P, s: S, x: Tensor) => [S, Tensor],
+  p: P,
+  state0: S,
+  inputs: Tensor,
+  masks: readonly (Tensor | undefined)[],
+): [S, Tensor] => {
+  let t = 0
+  return scan<S, Tensor>(
+    (s, x) => {
+      const mask = masks[t++]
+      const [next, y] = step(p, s, x)
+      if (mask === undefined) return [next, y]
+      return [selectState(mask, next, s), T.where(T.reshape(mask, [mask.size, 1]), y, 0)]
+    },
+    state0,
+    T.unstack(inputs),
+  )
+}
+
+/**
+ * A `scanProjected` made of steps: folds `stepProjected` over projected inputs `[T, B, ·]` with
+ * per-sequence lengths, exactly as `rnn`'s per-step path does. A cell whose fused op covers only
+ * some of its params falls back on it for the others.
+ *
+ * @example
+ * const cell = gru()
+ * const p = cell.init(T.key(0), { inputSize: 2, hiddenSize: 3 })
+ * const xp = cell.inputProjection(p, T.ones([4, 2, 2]))
+ * const [h, ys] = scanSteps(cell.stepProjected, p, cell.initialState(p, 2), xp, [4, 1])
+ * assert.deepStrictEqual(T.toArray(ys)[3][1], [0, 0, 0])
+ * assert.deepStrictEqual(T.toArray(h)[1], T.toArray(ys)[0][1])
+ */
+export const scanSteps = <P, S extends Tree>(
+  stepProjected: (p: P, s: S, xp: Tensor) => [S, Tensor],
+  p: P,
+  state0: S,
+  projected: Tensor,
+  lengths: readonly number[],
+): [S, Tensor] => foldSteps(stepProjected, p, state0, projected, stepMasks(lengths, projected.shape[0]))
 
 /**
  * Reverses each sequence within its length (PyTorch's packed-sequence semantics): step t of

@@ -43,7 +43,7 @@ describe('LSTM memory (Lecture §3.1)', () => {
   test.prop([lstmCase()], runs)(
     'input gate shut and forget gate open ⇒ memory unchanged',
     ({ cell, p, state, x, H }) => {
-      const q = { ...p, b_ih: setGate(setGate(p.b_ih, H, 0, SHUT), H, 1, -SHUT) }
+      const q = { ...p, b_ih: setGate(setGate(p.b_ih!, H, 0, SHUT), H, 1, -SHUT) }
       const [next] = cell.step(q, state, x)
       assertClose(next.c, state.c, EXACT)
     },
@@ -51,11 +51,11 @@ describe('LSTM memory (Lecture §3.1)', () => {
   test.prop([lstmCase()], runs)(
     'forget gate shut ⇒ memory equals the gated input g(z)·f(z_i)',
     ({ cell, p, state, x, H }) => {
-      const q = { ...p, b_ih: setGate(p.b_ih, H, 1, SHUT) }
+      const q = { ...p, b_ih: setGate(p.b_ih!, H, 1, SHUT) }
       const [next] = cell.step(q, state, x)
       const z = T.add(
-        T.add(T.matmul(x, q.W_ih, { transposeB: true }), q.b_ih),
-        T.add(T.matmul(state.h, q.W_hh, { transposeB: true }), q.b_hh),
+        T.add(T.matmul(x, q.W_ih, { transposeB: true }), q.b_ih!),
+        T.add(T.matmul(state.h, q.W_hh, { transposeB: true }), q.b_hh!),
       )
       const [zi, , zg] = [0, 1, 2].map((k) => T.slice(z, [0, k * H], [x.shape[0], H]))
       assertClose(next.c, T.mul(T.tanh(zg), T.sigmoid(zi)), TOL.f64)
@@ -64,7 +64,7 @@ describe('LSTM memory (Lecture §3.1)', () => {
   test.prop([fc.constantFrom('none', 'lecture', 'diagonal').chain((v) => lstmCase(v as 'none'))], runs)(
     'output gate shut ⇒ output 0 (every peephole form)',
     ({ cell, p, state, x, H }) => {
-      const q = { ...p, b_ih: setGate(p.b_ih, H, 3, SHUT) }
+      const q = { ...p, b_ih: setGate(p.b_ih!, H, 3, SHUT) }
       const [, y] = cell.step(q, state, x)
       assertClose(y, T.zeros(y.shape, 'f64'), EXACT)
     },
@@ -93,8 +93,8 @@ describe('LSTM memory (Lecture §3.1)', () => {
   })
   it('forgetBias initialises the forget slice of b_ih', () => {
     const p = lstm({ forgetBias: 1 }).init(T.key(0), { inputSize: 2, hiddenSize: 3 })
-    expect(T.toArray(T.slice(p.b_ih, [3], [3]))).toEqual([1, 1, 1])
-    expect(T.toArray(T.slice(p.b_hh, [3], [3]))).toEqual([0, 0, 0])
+    expect(T.toArray(T.slice(p.b_ih!, [3], [3]))).toEqual([1, 1, 1])
+    expect(T.toArray(T.slice(p.b_hh!, [3], [3]))).toEqual([0, 0, 0])
     expect(T.toArray(forgetBias(T.zeros([4]), 1, 2))).toEqual([0, 2, 0, 0])
   })
 })
@@ -104,7 +104,7 @@ describe('GRU (Lecture §4.5)', () => {
     const [k1, k2, k3] = T.split(T.key(seed), 3)
     const cell = gru()
     const p = cell.init(k1, { inputSize: I, hiddenSize: H, dtype: 'f64' })
-    const q = { ...p, b_ih: setGate(p.b_ih, H, 1, -SHUT) }
+    const q = { ...p, b_ih: setGate(p.b_ih!, H, 1, -SHUT) }
     const h = T.randn(k2, [B, H], 'f64')
     const [next] = cell.step(q, h, T.randn(k3, [B, I], 'f64'))
     assertClose(next, h, EXACT)

@@ -57,7 +57,12 @@ const CELLS: [Cell, Parameters<typeof cellLaws>[1]?][] = [
   [lstm()],
   [lstm({ peephole: 'lecture' })],
   [lstm({ peephole: 'diagonal', forgetBias: 1 })],
+  [lstm({ bias: false })],
+  // PyTorch's proj_size: P < H, so H ≥ 2 (≥ 3 for P = 2); the projected ones fold the readable step.
+  [lstm({ projSize: 1 }), { hiddenSize: fc.integer({ min: 2, max: 4 }) }],
+  [lstm({ peephole: 'diagonal', bias: false, projSize: 2 }), { hiddenSize: fc.integer({ min: 3, max: 4 }) }],
   [gru()],
+  [gru({ bias: false })],
   // Wider input weights than the paper's 0.001: with them the ReLU pre-activations sit at the
   // kink (|a| < the finite-difference step) often enough to make central differences meaningless.
   [irnn({ inputStd: 0.5 })],

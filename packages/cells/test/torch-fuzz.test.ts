@@ -2,7 +2,9 @@
  * `fromTorch` at the boundary: whatever a state dict holds (any keys, `__proto__` among them, any
  * values, tensors of any shape and dtype, entries missing or extra) it returns, never throws; a
  * `Left` says why and names the key to blame; a `Right` runs and writes back the same keys. And
- * one bad entry in a good dict is blamed by name, with the shape it should have.
+ * one bad entry in a good dict is blamed by name, with the shape it should have. The modules
+ * cover PyTorch's options: bias-free dicts, the LSTM's projections (`weight_hr`) and batchFirst,
+ * with the options given, read off the keys, or taken from another module (and so contradicted).
  */
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
@@ -15,7 +17,7 @@ import { fromTorch, type TorchKind, type TorchOptions, toTorch } from '../src/in
 const RUNS = process.env.FC_NUM_RUNS ? 10 * numRuns() : 300
 
 const GATES: Record<TorchKind, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 }
-const KEYS = ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'] as const
+const KEYS = ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh', 'weight_hr'] as const
 
 interface Module {
   readonly kind: TorchKind
@@ -24,33 +26,54 @@ interface Module {
   readonly L: number
   readonly bidi: boolean
   readonly dtype: 'f32' | 'f64'
+  readonly bias: boolean
+  /** The LSTM's projection size, 0 ≤ P < H (0 for the other kinds). */
+  readonly P: number
+  readonly batchFirst: boolean
+  /** Whether the options leave bias and projSize to be read off the keys. */
+  readonly infer: boolean
 }
 
-const moduleArb: fc.Arbitrary<Module> = fc.record({
-  kind: fc.constantFrom<TorchKind>('RNN_TANH', 'RNN_RELU', 'LSTM', 'GRU'),
-  I: fc.integer({ min: 1, max: 4 }),
-  H: fc.integer({ min: 1, max: 4 }),
-  L: fc.integer({ min: 1, max: 3 }),
-  bidi: fc.boolean(),
-  dtype: fc.constantFrom<'f32' | 'f64'>('f32', 'f64'),
-})
+const moduleArb: fc.Arbitrary<Module> = fc
+  .record({
+    kind: fc.constantFrom<TorchKind>('RNN_TANH', 'RNN_RELU', 'LSTM', 'GRU'),
+    I: fc.integer({ min: 1, max: 4 }),
+    H: fc.integer({ min: 1, max: 4 }),
+    L: fc.integer({ min: 1, max: 3 }),
+    bidi: fc.boolean(),
+    dtype: fc.constantFrom<'f32' | 'f64'>('f32', 'f64'),
+    bias: fc.boolean(),
+    proj: fc.nat(),
+    batchFirst: fc.boolean(),
+    infer: fc.boolean(),
+  })
+  .map(({ proj, ...m }) => ({ ...m, P: m.kind === 'LSTM' ? proj % m.H : 0 }))
 
 /** A state dict PyTorch would write for the module, in its key order. */
-const stateDict = ({ kind, I, H, L, bidi, dtype }: Module): Record<string, Tensor> => {
+const stateDict = ({ kind, I, H, L, bidi, dtype, bias, P }: Module): Record<string, Tensor> => {
   const G = GATES[kind]
   const D = bidi ? 2 : 1
+  const O = P || H
   const out: Record<string, Tensor> = {}
   for (let l = 0; l < L; l++)
     for (const s of bidi ? ['', '_reverse'] : ['']) {
-      out[`weight_ih_l${l}${s}`] = T.ones([G * H, l === 0 ? I : D * H], dtype)
-      out[`weight_hh_l${l}${s}`] = T.ones([G * H, H], dtype)
-      out[`bias_ih_l${l}${s}`] = T.zeros([G * H], dtype)
-      out[`bias_hh_l${l}${s}`] = T.zeros([G * H], dtype)
+      out[`weight_ih_l${l}${s}`] = T.ones([G * H, l === 0 ? I : D * O], dtype)
+      out[`weight_hh_l${l}${s}`] = T.ones([G * H, O], dtype)
+      if (bias) {
+        out[`bias_ih_l${l}${s}`] = T.zeros([G * H], dtype)
+        out[`bias_hh_l${l}${s}`] = T.zeros([G * H], dtype)
+      }
+      if (P > 0) out[`weight_hr_l${l}${s}`] = T.ones([P, H], dtype)
     }
   return out
 }
 
-const optionsOf = (m: Module): TorchOptions => ({ numLayers: m.L, bidirectional: m.bidi })
+const optionsOf = (m: Module): TorchOptions => ({
+  numLayers: m.L,
+  bidirectional: m.bidi,
+  batchFirst: m.batchFirst,
+  ...(m.infer ? {} : { bias: m.bias, projSize: m.P }),
+})
 
 const keyArb: fc.Arbitrary<string> = fc.oneof(
   fc
@@ -115,18 +138,26 @@ const obeysTheBoundary = (
   if (r._tag === 'Left') {
     expect(r.left._tag).toBe('InteropError')
     expect(r.left.reason).toMatch(new RegExp(`^fromTorch\\(${kind}\\): \\S`))
-    // Every failure here is about an entry, and the entry it names is one the dict has or needs.
+    // Every failure here is about an entry, and the entry it names is one the dict has or needs;
+    // save a projection asked of another kind, which is about the options alone.
+    if (r.left.path === undefined && kind !== 'LSTM' && (options.projSize ?? 0) > 0) {
+      expect(r.left.reason).toContain('projSize is only for LSTM')
+      return 'Left'
+    }
     expect(typeof r.left.path).toBe('string')
     const path = r.left.path!
-    expect(Object.hasOwn(dict, path) || /^(weight|bias)_(ih|hh)_l\d+(_reverse)?$/.test(path)).toBe(true)
+    expect(Object.hasOwn(dict, path) || /^(weight|bias)_(ih|hh|hr)_l\d+(_reverse)?$/.test(path)).toBe(true)
     // The reason names it too (quoted when it is not one of PyTorch's names).
     expect(r.left.reason.includes(path) || r.left.reason.includes(JSON.stringify(path))).toBe(true)
     return 'Left'
   }
   const { params, apply } = r.right
   const first = options.bidirectional ? params[0].forward : params[0]
-  const x = T.zeros([2, 1, first.W_ih.shape[1]], first.W_ih.dtype)
-  expect(apply(params, x).output.shape).toEqual([2, 1, (options.bidirectional ? 2 : 1) * first.W_hh.shape[1]])
+  // [T, B] = [2, 1], or [B, T] = [1, 2] with batchFirst; the output has D·P features.
+  const [a, b] = options.batchFirst ? [1, 2] : [2, 1]
+  const x = T.zeros([a, b, first.W_ih.shape[1]], first.W_ih.dtype)
+  const D = options.bidirectional ? 2 : 1
+  expect(apply(params, x).output.shape).toEqual([a, b, D * first.W_hh.shape[1]])
   const back = toTorch(kind, params, options)
   if (back._tag === 'Left') throw new Error(T.showBoundaryError(back.left))
   expect(Object.keys(back.right).sort()).toEqual(Object.keys(dict).sort())
@@ -166,6 +197,8 @@ describe('one bad entry in a good dict is blamed, with the shape it should have'
           const t = good[k]
           return t.rank === 1 || t.shape[0] !== t.shape[1]
         })
+        // A bias-free dict of 1×1 weights has nothing to transpose.
+        fc.pre(keys.length > 0)
         const key = keys[pick % keys.length]
         const t = good[key]
         const bad = t.rank === 2 ? T.transpose(t) : T.zeros([t.shape[0] + extra], t.dtype)

@@ -162,7 +162,7 @@ export const gruSequence = (
 
 /** `Cell.scanProjected` of `gru()`: the cell's parameters and state mapped onto `gruSequence`. */
 export const gruScanProjected = (
-  p: GruParams,
+  p: GruParams & { readonly b_hh: Tensor },
   h: Tensor,
   xp: Tensor,
   lengths: readonly number[],

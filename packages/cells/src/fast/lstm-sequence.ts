@@ -234,7 +234,7 @@ export const lstmSequence = (
  * `W_ch` when present).
  */
 export const lstmScanProjected = (
-  p: LstmParams,
+  p: LstmParams & { readonly b_hh: Tensor },
   { h, c }: LstmState,
   xp: Tensor,
   lengths: readonly number[],
