@@ -80,30 +80,19 @@ const matmulRule: VjpRule = ([g], [a, b], _, attrs, needed) => {
   return [da && T.sumTo(da, a.shape), db && T.sumTo(db, b.shape)]
 }
 
-/** σ'(u) from y = σ(u), for the activations a fused product can end with. */
-const activationSlope = (activation: string, y: Tensor): Tensor | null => {
-  switch (activation) {
-    case 'tanh':
-      return T.sub(1, T.mul(y, y))
-    case 'sigmoid':
-      return T.mul(y, T.sub(1, y))
-    case 'relu':
-      return T.cast(T.gt(y, 0), y.dtype)
-    default:
-      return null
-  }
-}
-
 /** y = σ(op(A)·op(B) + C): ∂u = g ⊙ σ'(u), then the matmul rule, and ∂C = ∂u summed to C's shape. */
 const fusedMatmulRule: VjpRule = ([g], inputs, [y], attrs, needed) => {
-  const slope = activationSlope(attrs.activation as string, y)
-  const du = slope === null ? g : T.mul(g, slope)
+  const du = T.ACTIVATION_RULES[attrs.activation as T.Activation].vjp(g, y)
   const [da, db] = matmulRule([du], inputs.slice(0, 2), [y], attrs, needed)
   return inputs.length === 3 ? [da, db, T.sumTo(du, inputs[2].shape)] : [da, db]
 }
 
 /** The table: primitive name → its vector-Jacobian rule (composites have none). */
 export const RULES: Readonly<Record<string, VjpRule>> = {
+  // Each activation's primitive: g ⊙ σ'(u) through its output (tensor/src/activations.ts).
+  ...Object.fromEntries(
+    T.ACTIVATIONS.map((name) => [name, unary((g, _, y) => T.ACTIVATION_RULES[name].vjp(g, y))]),
+  ),
   add: ([g], [a, b]) => [T.sumTo(g, a.shape), T.sumTo(g, b.shape)],
   sub: ([g], [a, b]) => [T.sumTo(g, a.shape), T.sumTo(T.neg(g), b.shape)],
   mul: ([g], [a, b]) => [T.sumTo(T.mul(g, b), a.shape), T.sumTo(T.mul(g, a), b.shape)],
@@ -123,11 +112,8 @@ export const RULES: Readonly<Record<string, VjpRule>> = {
   },
   neg: unary((g) => T.neg(g)),
   abs: unary((g, x) => T.mul(g, T.sign(x))),
-  relu: unary((g, x) => T.where(T.gt(x, 0), g, 0)),
   exp: unary((g, _, y) => T.mul(g, y)),
   log: unary((g, x) => T.div(g, x)),
-  tanh: unary((g, _, y) => T.mul(g, T.sub(1, T.mul(y, y)))),
-  sigmoid: unary((g, _, y) => T.mul(g, T.mul(y, T.sub(1, y)))),
   sqrt: unary((g, _, y) => T.div(g, T.mul(y, 2))),
   where: ([g], [c, a, b]) => [null, T.sumTo(T.where(c, g, 0), a.shape), T.sumTo(T.where(c, 0, g), b.shape)],
   clip: ([g], [x, lo, hi]) => [
@@ -136,6 +122,7 @@ export const RULES: Readonly<Record<string, VjpRule>> = {
     null,
   ],
   cast: ([g], [x]) => [T.isFloat(x.dtype) && T.isFloat(g.dtype) ? T.cast(g, x.dtype) : null],
+  // Also the identity activation's rule; the primitive is the copy `grad` gives each level.
   identity: ([g]) => [g],
   reshape: ([g], [x]) => [T.reshape(g, x.shape)],
   transpose: ([g], _, __, attrs) => {

@@ -40,27 +40,17 @@ export interface Cell<P extends Tree = any, S extends Tree = any> {
   scanProjected?(params: P, state: S, projected: Tensor, lengths: readonly number[]): [S, Tensor]
 }
 
-/** Activation functions a cell can be built with (Lecture §3.2 uses linear `g` and `h`). */
-export type Activation = 'tanh' | 'relu' | 'sigmoid' | 'identity'
+/** Activation functions a cell can be built with (Lecture §3.2 uses linear `g` and `h`): `T.ACTIVATIONS`. */
+export type Activation = T.Activation
 
 /**
- * Applies a named activation elementwise (any shape in, the same shape out).
+ * Applies a named activation elementwise (any shape in, the same shape out): `σ(x)` by the rule
+ * of `T.ACTIVATION_RULES`.
  *
  * @example
  * assert.deepStrictEqual(T.toArray(activate('relu', T.tensor([-1, 2]))), [0, 2])
  */
-export const activate = (name: Activation, x: Tensor): Tensor => {
-  switch (name) {
-    case 'tanh':
-      return T.tanh(x)
-    case 'relu':
-      return T.relu(x)
-    case 'sigmoid':
-      return T.sigmoid(x)
-    case 'identity':
-      return x
-  }
-}
+export const activate = (name: Activation, x: Tensor): Tensor => T.ACTIVATION_RULES[name].op(x)
 
 /**
  * `x·Wᵀ + b` with PyTorch's weight layout: x `[..., in]`, W `[out, in]`, b `[out]` (optional)

@@ -13,19 +13,8 @@
 
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
+import type { Activation } from './cell.ts'
 import type { ElmanParams } from './elman.ts'
-
-/** σ'(a) expressed through h = σ(a) where possible. */
-const derivative = (activation: 'tanh' | 'relu' | 'identity', h: Tensor): Tensor => {
-  switch (activation) {
-    case 'tanh':
-      return T.sub(1, T.mul(h, h))
-    case 'relu':
-      return T.cast(T.gt(h, 0), h.dtype)
-    case 'identity':
-      return T.full(h.shape, 1, h.dtype)
-  }
-}
 
 /**
  * Hand-derived BPTT through an Elman layer without output projection: given inputs `xs [T,B,I]`,
@@ -39,12 +28,13 @@ const derivative = (activation: 'tanh' | 'relu' | 'identity', h: Tensor): Tensor
  * assert.deepStrictEqual(T.toArray(grads.W_hh), [[1]])
  */
 export const elmanBptt = (
-  activation: 'tanh' | 'relu' | 'identity',
+  activation: Activation,
   p: ElmanParams,
   xs: Tensor,
   h0: Tensor,
   dys: Tensor,
 ): { grads: Required<Pick<ElmanParams, 'W_ih' | 'W_hh' | 'b_ih' | 'b_hh'>>; dh0: Tensor } => {
+  const sigma = T.ACTIVATION_RULES[activation]
   const x = T.unstack(xs)
   // Forward pass, keeping every h_t (h[0] is h0).
   const h: Tensor[] = [h0]
@@ -53,7 +43,7 @@ export const elmanBptt = (
       T.add(T.matmul(xt, p.W_ih, { transposeB: true }), p.b_ih ?? 0),
       T.add(T.matmul(h[h.length - 1], p.W_hh, { transposeB: true }), p.b_hh ?? 0),
     )
-    h.push(activation === 'tanh' ? T.tanh(a) : activation === 'relu' ? T.relu(a) : a)
+    h.push(sigma.op(a))
   }
   const dy = T.unstack(dys)
   let dW_ih = T.zeros(p.W_ih.shape, p.W_ih.dtype)
@@ -62,7 +52,7 @@ export const elmanBptt = (
   let carry = T.zeros(h0.shape, h0.dtype) // δa_{t+1}·W_hh
   for (let t = x.length - 1; t >= 0; t--) {
     const dh = T.add(dy[t], carry)
-    const da = T.mul(dh, derivative(activation, h[t + 1]))
+    const da = sigma.vjp(dh, h[t + 1]) // δh_t ⊙ σ'(a_t), σ' through h_t = σ(a_t)
     dW_ih = T.add(dW_ih, T.matmul(da, x[t], { transposeA: true }))
     dW_hh = T.add(dW_hh, T.matmul(da, h[t], { transposeA: true }))
     db = T.add(db, T.sum(da, { axis: 0 }))

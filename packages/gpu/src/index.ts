@@ -3,4 +3,4 @@
  * caller (`T.withBackend(provider, f)`, or `withGpu` to release device memory with the scope).
  */
 export { gpuModes, MODES, type Mode, modeProblem, type Unavailable } from './modes.ts'
-export { type GpuProvider, gpujs, withGpu } from './provider.ts'
+export { GPU_ACTIVATIONS, type GpuActivation, type GpuProvider, gpujs, withGpu } from './provider.ts'

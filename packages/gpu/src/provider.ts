@@ -70,13 +70,33 @@ const at = (
     ? `${name}[${batch} * ${rows * cols} + ${c} * ${rows} + ${r}]`
     : `${name}[${batch} * ${rows * cols} + ${r} * ${cols} + ${c}]`
 
+/**
+ * The activations (of `T.ACTIVATIONS`) the fused gpu.js kernel implements in GLSL; a fused
+ * product ending with any other runs the product here and σ on the TypeScript path.
+ *
+ * @example
+ * assert.ok(GPU_ACTIVATIONS.every((a) => T.ACTIVATIONS.includes(a)))
+ */
+export const GPU_ACTIVATIONS = [
+  'identity',
+  'tanh',
+  'sigmoid',
+  'relu',
+] as const satisfies readonly T.Activation[]
+
+/** An activation the fused gpu.js kernel implements: one of `GPU_ACTIVATIONS`. */
+export type GpuActivation = (typeof GPU_ACTIVATIONS)[number]
+
 /** σ as GLSL-safe JavaScript (WebGL 1 has no tanh; both forms saturate instead of overflowing). */
-const ACTIVATION: Record<T.FusedActivation, string> = {
+const ACTIVATION: Record<GpuActivation, string> = {
   identity: 's',
   tanh: '1 - 2 / (Math.exp(2 * s) + 1)',
   sigmoid: '1 / (1 + Math.exp(-s))',
   relu: 'Math.max(s, 0)',
 }
+
+const implemented = (a: T.Activation): a is GpuActivation =>
+  (GPU_ACTIVATIONS as readonly string[]).includes(a)
 
 /**
  * The kernel source for one product shape: thread x is a flat index into C [batch, m, n]. With
@@ -84,7 +104,7 @@ const ACTIVATION: Record<T.FusedActivation, string> = {
  */
 const matmulSource = (
   { m, k, n, transposeA, transposeB }: MatmulJob,
-  fused?: { addend: 'none' | 'bias' | 'full'; activation: T.FusedActivation },
+  fused?: { addend: 'none' | 'bias' | 'full'; activation: GpuActivation },
 ): string => `function (a, b${fused && fused.addend !== 'none' ? ', c' : ''}) {
   const idx = this.thread.x;
   const p = Math.floor(idx / ${m * n});
@@ -141,7 +161,7 @@ export const gpujs = (options: { mode?: Mode } = {}): E.Either<Unavailable, GpuP
   /** One product (and, when fused, its addend and σ) as a kernel compiled once per shape. */
   const run = (
     job: MatmulJob,
-    fused?: { addend: 'none' | 'bias' | 'full'; activation: T.FusedActivation },
+    fused?: { addend: 'none' | 'bias' | 'full'; activation: GpuActivation },
     addend?: T.Tensor,
   ): Storage | undefined => {
     if (job.dtype !== 'f32') return undefined
@@ -183,8 +203,11 @@ export const gpujs = (options: { mode?: Mode } = {}): E.Either<Unavailable, GpuP
             : addend.size === out
               ? 'full'
               : undefined
-      // Other addend shapes (e.g. [m, 1]) take the unfused path: product here, the rest on the CPU.
-      return kind === undefined ? undefined : run(job, { addend: kind, activation }, addend)
+      // Other addend shapes (e.g. [m, 1]) and activations take the unfused path: product here,
+      // the rest on the CPU.
+      return kind === undefined || !implemented(activation)
+        ? undefined
+        : run(job, { addend: kind, activation }, addend)
     },
     stats: () => ({ kernels: kernels.size, liveTextures: live, readBacks }),
     mark: () => made.length,

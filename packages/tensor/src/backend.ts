@@ -3,6 +3,7 @@
  * kernel provider. The TypeScript reference provider runs everywhere and is the oracle every
  * other provider is tested against; others (WebAssembly SIMD, gpu.js) plug in with `withBackend`.
  */
+import type { Activation } from './activations.ts'
 import { allocate, type DType, type TypedArray } from './dtype.ts'
 import type { Storage, Tensor } from './tensor.ts'
 
@@ -19,8 +20,8 @@ export interface MatmulJob {
   readonly dtype: DType
 }
 
-/** The activations a fused product can end with. */
-export type FusedActivation = 'identity' | 'tanh' | 'sigmoid' | 'relu'
+/** The activations a fused product can end with: every one of `ACTIVATIONS`. */
+export type FusedActivation = Activation
 
 /** A kernel provider. A method returns `undefined` where it does not handle a job (dtype, size). */
 export interface KernelProvider {

@@ -23,20 +23,35 @@ export type Kernel = {
 const NAMES = ['x', 'y', 'z']
 const kernels = new Map<string, Kernel>()
 
-/** The compiled kernel for an expression over `arity` inputs (cached: compiled once). */
-export const compile = (arity: number, expr: string): Kernel => {
+/** Scalar functions an expression may call by name (an activation's value, `f(x)`). */
+export type KernelScope = Readonly<Record<string, (...xs: number[]) => number>>
+
+/**
+ * The compiled kernel for an expression over `arity` inputs. Without a `scope` it is cached
+ * (compiled once per expression); with one, the names of `scope` are in scope of the expression.
+ */
+export const compile = (arity: number, expr: string, scope: KernelScope = {}): Kernel => {
+  const free = Object.keys(scope).length === 0
   const key = `${arity}:${expr}`
-  const cached = kernels.get(key)
+  const cached = free ? kernels.get(key) : undefined
   if (cached) return cached
+  const names = Object.keys(scope)
+  const values = Object.values(scope)
+  /** A function of `params` whose body sees the names of `scope`. */
+  const build = (...paramsThenBody: string[]) => {
+    const params = paramsThenBody.slice(0, -1).join(', ')
+    const body = paramsThenBody[paramsThenBody.length - 1]
+    return new Function(...names, `return function (${params}) {\n${body}\n}`)(...values)
+  }
   const ids = NAMES.slice(0, arity)
   const arrays = ids.map((v) => `a_${v}`)
-  const fast = new Function(
+  const fast = build(
     'out',
     ...arrays,
     `const n = out.length;
      for (let i = 0; i < n; i++) { ${ids.map((v) => `const ${v} = a_${v}[i];`).join(' ')} out[i] = ${expr}; }`,
   )
-  const general = new Function(
+  const general = build(
     'out',
     'shape',
     ...arrays,
@@ -62,7 +77,7 @@ export const compile = (arity: number, expr: string): Kernel => {
     let f = variants.get(mask)
     if (f === undefined) {
       const isScalar = (i: number) => (mask >> i) & 1
-      f = new Function(
+      f = build(
         'out',
         ...arrays,
         `const n = out.length;
@@ -74,7 +89,7 @@ export const compile = (arity: number, expr: string): Kernel => {
     return f
   }
   const k = { fast, general, scalar } as Kernel
-  kernels.set(key, k)
+  if (free) kernels.set(key, k)
   return k
 }
 
@@ -180,24 +195,27 @@ const UNARY = {
   neg: { float: '-x', int: '(-x) | 0' },
   abs: { float: 'Math.abs(x)', int: 'Math.abs(x) | 0' },
   sign: { float: 'Math.sign(x)', int: 'Math.sign(x)' },
-  relu: { float: 'x < 0 ? 0 : x', int: 'x < 0 ? 0 : x' },
   exp: { float: 'Math.exp(x)' },
   log: { float: 'Math.log(x)' },
-  tanh: { float: 'Math.tanh(x)' },
-  sigmoid: { float: 'x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))' },
   sqrt: { float: 'Math.sqrt(x)' },
 } as const satisfies Record<string, { float: string; int?: string }>
 
-const unary = (op: keyof typeof UNARY) => {
-  const rule: { float: string; int?: string } = UNARY[op]
-  const allowed = rule.int ? NUMERIC : FLOATS
-  const floatKernel = compile(1, rule.float)
-  const intKernel = rule.int ? compile(1, rule.int) : floatKernel
+/**
+ * The elementwise op `op` (its primitive's name) from its float kernel and, where integers make
+ * sense, its i32 kernel; a weak scalar becomes an f32 tensor.
+ */
+export const unaryOp = (op: string, floatKernel: Kernel, intKernel?: Kernel) => {
+  const allowed = intKernel ? NUMERIC : FLOATS
   return (a: Operand): Tensor => {
     const [x] = coerce(op, [a])
     requireDType(op, x.dtype, allowed)
-    return mapElements(op, [x], x.dtype, isFloat(x.dtype) ? floatKernel : intKernel)
+    return mapElements(op, [x], x.dtype, isFloat(x.dtype) || !intKernel ? floatKernel : intKernel)
   }
+}
+
+const unary = (op: keyof typeof UNARY) => {
+  const rule: { float: string; int?: string } = UNARY[op]
+  return unaryOp(op, compile(1, rule.float), rule.int ? compile(1, rule.int) : undefined)
 }
 
 /** Elementwise negation `−x`. */
@@ -206,22 +224,10 @@ export const neg = unary('neg')
 export const abs = unary('abs')
 /** Elementwise sign: −1, 0 or 1 (NaN stays NaN). Its gradient is zero. */
 export const sign = unary('sign')
-/** Rectified linear unit `max(0, x)` (the IRNN activation, Lecture §4.5). */
-export const relu = unary('relu')
 /** Elementwise `eˣ`. */
 export const exp = unary('exp')
 /** Elementwise natural logarithm (IEEE: log 0 = −∞, log of a negative is NaN). */
 export const log = unary('log')
-/** Hyperbolic tangent, the Elman activation (Lecture §2.1). */
-export const tanh = unary('tanh')
-/**
- * Logistic sigmoid `σ(x) = 1 / (1 + e^{−x})`, the gate activation `f` of Lecture §3.1,
- * evaluated without overflow for large |x|.
- *
- * @example
- * assert.strictEqual(T.item(T.sigmoid(0)), 0.5)
- */
-export const sigmoid = unary('sigmoid')
 /** Elementwise square root (IEEE: NaN for negatives). */
 export const sqrt = unary('sqrt')
 

@@ -7,6 +7,7 @@
  * (`KernelProvider.fusedMatmul`); otherwise the addend and activation are one pass over the
  * product.
  */
+import { ACTIVATION_RULES, ACTIVATIONS } from './activations.ts'
 import { currentBackend, type FusedActivation, type MatmulJob, reference } from './backend.ts'
 import { allocate } from './dtype.ts'
 import { DTypeError, ShapeError, showShape } from './errors.ts'
@@ -28,32 +29,11 @@ export interface FusedMatmulOptions {
   readonly activation?: FusedActivation
 }
 
-const ACTIVATIONS: readonly FusedActivation[] = ['identity', 'tanh', 'sigmoid', 'relu']
 const FUSED = {
   transposeA: optionKinds.boolean,
   transposeB: optionKinds.boolean,
   addend: { expects: 'a tensor', test: isTensor },
   activation: optionKinds.oneOf(ACTIVATIONS),
-}
-
-/** σ elementwise over `out`, in place (the product's fresh storage). */
-const activateInPlace = (out: Float32Array | Float64Array, activation: FusedActivation): void => {
-  switch (activation) {
-    case 'identity':
-      return
-    case 'tanh':
-      for (let i = 0; i < out.length; i++) out[i] = Math.tanh(out[i])
-      return
-    case 'sigmoid':
-      for (let i = 0; i < out.length; i++) {
-        const x = out[i]
-        out[i] = x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))
-      }
-      return
-    case 'relu':
-      for (let i = 0; i < out.length; i++) if (out[i] < 0) out[i] = 0
-      return
-  }
 }
 
 /** Product, addend and activation without a fused kernel: one pass over the product's values. */
@@ -73,7 +53,7 @@ const unfused = (
       : untraced(() => broadcastTo(addend, outShape)).data
     for (let i = 0; i < out.length; i++) out[i] += add[i]
   }
-  activateInPlace(out, activation)
+  ACTIVATION_RULES[activation].inPlace(out)
   return { device: 'cpu', read: () => out }
 }
 

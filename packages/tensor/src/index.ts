@@ -4,6 +4,15 @@
  */
 
 export {
+  ACTIVATION_RULES,
+  ACTIVATIONS,
+  type Activation,
+  type ActivationRule,
+  relu,
+  sigmoid,
+  tanh,
+} from './activations.ts'
+export {
   type BackendInfo,
   backends,
   currentBackend,
@@ -96,4 +105,4 @@ export {
 } from './tensor.ts'
 export { type Attrs, emit, emitMany, isTracing, type Tracer, untraced, withTracer } from './trace.ts'
 export { type Tree, treeFlatten, treeFromPaths, treeLeaves, treeMap, treeMapN, treePaths } from './tree.ts'
-export { wasm, wasmThreads } from './wasm.ts'
+export { wasm, wasmActivations, wasmThreads } from './wasm.ts'

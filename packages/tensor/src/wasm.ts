@@ -9,6 +9,7 @@
  * so a bundler building for a browser sees no Node module; there the provider reports itself
  * unavailable and the reference kernels run.
  */
+import type { Activation } from './activations.ts'
 import type { BackendInfo, KernelProvider, MatmulJob } from './backend.ts'
 import type { Tensor } from './tensor.ts'
 
@@ -246,3 +247,12 @@ export const wasmInfo = (): BackendInfo => {
     ? { name: 'wasm', available: false, reason: k }
     : { name: 'wasm', available: true, provider: wasm }
 }
+
+/**
+ * The activations the AssemblyScript kernels implement for a fused product: none. A fused
+ * product on this provider runs `op(A)·op(B)` here and the addend and σ on the TypeScript path.
+ *
+ * @example
+ * assert.deepStrictEqual([...T.wasmActivations], [])
+ */
+export const wasmActivations: readonly Activation[] = []

@@ -112,6 +112,28 @@ export const tensorOf = (
     .map((v) => T.tensor(v as number[], { dtype, shape: s }))
 }
 
+/**
+ * Scalar inputs at the edges of an elementwise kernel: signed zeros, tiny values, saturation
+ * (±30), overflow of e^{±x} (±710, ±1e4) and NaN. Activation parity checks run every kernel on these.
+ */
+export const EDGE_INPUTS: readonly number[] = [
+  0,
+  -0,
+  1e-300,
+  -1e-300,
+  1e-8,
+  -1e-8,
+  0.5,
+  -0.5,
+  30,
+  -30,
+  710,
+  -710,
+  1e4,
+  -1e4,
+  Number.NaN,
+]
+
 /** A tensor of random shape and values. */
 export const tensor = (options: ShapeOptions & ValueOptions = {}): fc.Arbitrary<Tensor> =>
   shape(options).chain((s) => tensorOf(s, options))

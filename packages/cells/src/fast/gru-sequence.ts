@@ -16,7 +16,10 @@ import { customVjp } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import type { GruParams } from '../gru.ts'
-import { recurrentProduct, sigmoid } from './recurrence.ts'
+import { recurrentProduct } from './recurrence.ts'
+
+/** The GRU's activations: σ for r and z, tanh for n (values and slopes through outputs). */
+const { sigmoid, tanh } = T.ACTIVATION_RULES
 
 export interface GruSequenceWeights {
   readonly W_hh: Tensor
@@ -60,9 +63,9 @@ const run = (
       for (let j = 0; j < H; j++) {
         const e = b * H + j
         const ghn = rec[rr + 2 * H + j] + bh[2 * H + j]
-        const r = sigmoid(xd[xr + j] + rec[rr + j] + bh[j])
-        const z = sigmoid(xd[xr + H + j] + rec[rr + H + j] + bh[H + j])
-        const nn = Math.tanh(xd[xr + 2 * H + j] + r * ghn)
+        const r = sigmoid.value(xd[xr + j] + rec[rr + j] + bh[j])
+        const z = sigmoid.value(xd[xr + H + j] + rec[rr + H + j] + bh[H + j])
+        const nn = tanh.value(xd[xr + 2 * H + j] + r * ghn)
         const hv = (1 - z) * nn + z * h[e]
         hNext[e] = hv
         out[(t * B + b) * H + j] = hv
@@ -107,9 +110,9 @@ const backward = (r: Saved, ct: Out): [Tensor, GruSequenceWeights, Tensor] => {
         const nn = gates[s + 2 * H]
         const ghn = gates[s + 3 * H]
         const dhe = dh[e] + dy[x]
-        const dan = dhe * (1 - z) * (1 - nn * nn)
-        const dar = dan * ghn * rg * (1 - rg)
-        const daz = dhe * (hPrev[x] - nn) * z * (1 - z)
+        const dan = dhe * (1 - z) * tanh.slope(nn)
+        const dar = dan * ghn * sigmoid.slope(rg)
+        const daz = dhe * (hPrev[x] - nn) * sigmoid.slope(z)
         const g = (t * B + b) * G
         dGx[g + j] = dar
         dGx[g + H + j] = daz

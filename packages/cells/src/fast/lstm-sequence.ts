@@ -22,7 +22,10 @@ import { customVjp } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import type { LstmParams, LstmState } from '../lstm.ts'
-import { recurrentProduct, sigmoid } from './recurrence.ts'
+import { recurrentProduct } from './recurrence.ts'
+
+/** The standard activations: σ for the gates, tanh for g and h (values and slopes through outputs). */
+const { sigmoid, tanh } = T.ACTIVATION_RULES
 
 /** Diagonal peephole weights `[H]` each (Gers & Schmidhuber 2000). */
 export interface Peepholes {
@@ -97,12 +100,12 @@ const run = (
         const zo =
           xd[zr + 3 * H + j] + rec[rr + 3 * H + j] + bh[3 * H + j] + (peepRec ? peepRec[rr + 3 * H + j] : 0)
         const cp = c[e]
-        const i = sigmoid(zi + (wi ? wi[j] * cp : 0))
-        const f = sigmoid(zf + (wf ? wf[j] * cp : 0))
-        const g = Math.tanh(zg)
+        const i = sigmoid.value(zi + (wi ? wi[j] * cp : 0))
+        const f = sigmoid.value(zf + (wf ? wf[j] * cp : 0))
+        const g = tanh.value(zg)
         const cn = g * i + cp * f
-        const o = sigmoid(zo + (wo ? wo[j] * cn : 0))
-        const th = Math.tanh(cn)
+        const o = sigmoid.value(zo + (wo ? wo[j] * cn : 0))
+        const th = tanh.value(cn)
         hNext[e] = th * o
         cNextStep[e] = cn
         out[(t * B + b) * H + j] = th * o
@@ -159,14 +162,14 @@ const backward = (r: Saved, ct: Out): [Tensor, LstmSequenceWeights, Tensor, Tens
         const th = gates[s + 4 * H]
         const cp = cPrev[x]
         const dhe = dh[e] + dy[x]
-        const dzo = dhe * th * o * (1 - o)
-        const dcn = dc[e] + dhe * o * (1 - th * th) + (wo ? dzo * wo[j] : 0)
-        const dzi = dcn * g * i * (1 - i)
-        const dzf = dcn * cp * f * (1 - f)
+        const dzo = dhe * th * sigmoid.slope(o)
+        const dcn = dc[e] + dhe * o * tanh.slope(th) + (wo ? dzo * wo[j] : 0)
+        const dzi = dcn * g * sigmoid.slope(i)
+        const dzf = dcn * cp * sigmoid.slope(f)
         const zr = (t * B + b) * G
         dZ[zr + j] = dzi
         dZ[zr + H + j] = dzf
-        dZ[zr + 2 * H + j] = dcn * i * (1 - g * g)
+        dZ[zr + 2 * H + j] = dcn * i * tanh.slope(g)
         dZ[zr + 3 * H + j] = dzo
         dc[e] = dcn * f + (wi ? dzi * wi[j] : 0) + (wf ? dzf * wf[j] : 0)
         if (dpeep) {

@@ -1,13 +1,10 @@
 /**
- * Helpers shared by the whole-sequence recurrences (`fast/lstm-sequence.ts`, `fast/gru-sequence.ts`): the
- * logistic function on plain numbers, and the per-step recurrent products on plain arrays.
+ * Helpers shared by the whole-sequence recurrences (`fast/lstm-sequence.ts`, `fast/gru-sequence.ts`):
+ * the per-step recurrent products on plain arrays. (Their activations on plain numbers are the
+ * scalar functions of `T.ACTIVATION_RULES`.)
  */
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-
-/** σ(x) = 1 / (1 + e^{−x}), evaluated without overflow. */
-export const sigmoid = (x: number): number =>
-  x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))
 
 /** Products below this many multiply-adds run as plain loops. */
 const SMALL_PRODUCT = 1 << 14
