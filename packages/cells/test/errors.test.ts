@@ -2,6 +2,7 @@
 
 import type { Tensor, Tree } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
+import { numRuns } from '@recurrent/testkit'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
@@ -278,7 +279,8 @@ describe('cellLaws can fail', () => {
       stepProjected: (p, h, xp) => base.stepProjected!(p, h, T.mul(xp, 1.01)),
     }
     const law = cellLaws(broken).find((l) => l.name.includes('fast path'))!
-    expect(() => fc.assert(law.property, { numRuns: 20 })).toThrow(/Property failed/)
+    // At least 20 runs (enough to find the fault); FC_NUM_RUNS may raise it, FC_SEED replays it.
+    expect(() => fc.assert(law.property, { numRuns: Math.max(20, numRuns(20)) })).toThrow(/Property failed/)
   })
   it('catches a cell whose state leaks across the batch', () => {
     const base = gru()
@@ -294,6 +296,6 @@ describe('cellLaws can fail', () => {
       },
     }
     const law = cellLaws(leaky).find((l) => l.name.includes('padded steps change nothing'))!
-    expect(() => fc.assert(law.property, { numRuns: 50 })).toThrow()
+    expect(() => fc.assert(law.property, { numRuns: Math.max(50, numRuns(50)) })).toThrow()
   })
 })
