@@ -5,6 +5,7 @@
 
 import type { Key, Tensor, Tree } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
+import * as I from '@recurrent/tensor/internal'
 import { vjp } from './grad.ts'
 
 /** Step, tolerances and mode of a gradient check (PyTorch gradcheck's defaults). */
@@ -56,7 +57,7 @@ const perturb = (leaves: readonly Tensor[], direction: readonly Float64Array[], 
     if (!T.isFloat(t.dtype)) return t
     const d = Float64Array.from(T.toTypedArray(t))
     for (let j = 0; j < d.length; j++) d[j] += delta * direction[i][j]
-    return T.fromData(d, t.shape, 'f64')
+    return I.fromData(d, t.shape, 'f64')
   })
 
 const flatOut = (y: Tensor): Float64Array => Float64Array.from(T.toTypedArray(y))
@@ -121,7 +122,7 @@ export const checkGrad = <A extends Tree>(
       for (let i = 0; i < y.size; i++) {
         const e = new Float64Array(y.size)
         e[i] = 1
-        const g = pullback(T.fromData(e, y.shape, 'f64') as never)[0]
+        const g = pullback(I.fromData(e, y.shape, 'f64') as never)[0]
         rows.push(T.treeFlatten(g as Tree).leaves.map((t) => Float64Array.from(T.toTypedArray(t))))
       }
       flat.leaves.forEach((leaf, li) => {

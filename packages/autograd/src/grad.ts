@@ -7,6 +7,7 @@
 
 import type { Tensor, Tree } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
+import * as I from '@recurrent/tensor/internal'
 import { type CarriedVjp, Tape } from './tape.ts'
 
 /**
@@ -73,7 +74,7 @@ type Indexes<N> = N extends readonly (infer I)[] ? I : N
 
 /** A copy of `t` that an outer tape sees as `identity(t)`, so each level has leaves of its own. */
 const alias = (t: Tensor): Tensor =>
-  T.emit('identity', [t], undefined, T.fromStorage(t.storage, t.shape, t.dtype))
+  I.emit('identity', [t], undefined, I.fromStorage(I.storageOf(t), t.shape, t.dtype))
 
 type Watched = { tape: Tape; args: unknown[]; slots: number[][]; flats: ReturnType<typeof T.treeFlatten>[] }
 
@@ -135,7 +136,7 @@ export function valueAndGrad(
     const { argnums = 0, hasAux = false } = options
     const nums = typeof argnums === 'number' ? [argnums] : [...argnums]
     const w = watchArgs(args, nums, 'grad')
-    const out = T.withTracer(w.tape, () => f(...w.args))
+    const out = I.withTracer(w.tape, () => f(...w.args))
     const value = hasAux ? (out as [unknown, unknown])[0] : out
     if (!T.isTensor(value) || value.size !== 1 || !T.isFloat(value.dtype)) {
       const got = T.isTensor(value)
@@ -202,7 +203,7 @@ export const vjp = <Args extends unknown[], Out extends Tree>(
     primals.map((_, i) => i),
     'vjp',
   )
-  const out = T.withTracer(w.tape, () => f(...(w.args as Args)))
+  const out = I.withTracer(w.tape, () => f(...(w.args as Args)))
   const outFlat = T.treeFlatten(out)
   const pullback = (cotangent: Grads<Out>): Grads<Args> => {
     const cts = T.treeFlatten(cotangent as Tree).leaves
@@ -234,7 +235,9 @@ export const vjp = <Args extends unknown[], Out extends Tree>(
  * assert.deepStrictEqual(T.toArray(g), [2])
  */
 export const stopGradient = <A extends Tree>(tree: A): A =>
-  T.treeMap(tree, (t) => T.emit('stopGradient', [t], undefined, T.fromStorage(t.storage, t.shape, t.dtype)))
+  T.treeMap(tree, (t) =>
+    I.emit('stopGradient', [t], undefined, I.fromStorage(I.storageOf(t), t.shape, t.dtype)),
+  )
 
 /** What `customVjp`'s `bwd` returns: for each argument, a tree shaped like it, or null. */
 export type Cotangents<Args extends readonly unknown[]> = {
@@ -266,13 +269,13 @@ export const customVjp =
     bwd: (residuals: Res, cotangent: Grads<Out>) => Cotangents<Args>,
   ) =>
   (...args: Args): Out => {
-    if (!T.isTracing()) return f(...args)
-    const [rawOut, residuals] = T.untraced(() => fwd(...args))
+    if (!I.isTracing()) return f(...args)
+    const [rawOut, residuals] = I.untraced(() => fwd(...args))
     const argFlats = args.map((a) => T.treeFlatten(a as Tree))
     const inputs = argFlats.flatMap((fl) => fl.leaves)
     const outFlat = T.treeFlatten(rawOut)
     // Fresh output tensors, so no output is mistaken for an input by the tape.
-    const outputs = outFlat.leaves.map((t) => T.fromStorage(t.storage, t.shape, t.dtype))
+    const outputs = outFlat.leaves.map((t) => I.fromStorage(I.storageOf(t), t.shape, t.dtype))
     const out = outFlat.unflatten(outputs)
     const vjpRule: CarriedVjp = (cts) => {
       const gs = bwd(residuals, outFlat.unflatten(cts) as Grads<Out>) as readonly (Tree | null)[]
@@ -285,6 +288,6 @@ export const customVjp =
         g === null || g === undefined ? argFlats[i].leaves.map(() => null) : T.treeFlatten(g).leaves,
       )
     }
-    T.emitMany('custom', inputs, { vjp: vjpRule }, outputs)
+    I.emitMany('custom', inputs, { vjp: vjpRule }, outputs)
     return out
   }

@@ -7,8 +7,9 @@
  * these primitives.
  */
 
-import type { Attrs, Tensor } from '@recurrent/tensor'
+import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
+import type { Attrs } from '@recurrent/tensor/internal'
 
 /**
  * A rule: output cotangents (zeros filled in), the application's inputs, outputs and attrs, and

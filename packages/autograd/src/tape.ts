@@ -4,8 +4,9 @@
  * nest, and since rules are tensor ops, a backward pass run under an outer tape is itself recorded.
  */
 
-import type { Attrs, Tensor, Tracer } from '@recurrent/tensor'
+import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
+import type { Attrs, Tracer } from '@recurrent/tensor/internal'
 import { NON_DIFFERENTIABLE, RULES } from './rules.ts'
 
 /** A rule carried by the application itself (what `customVjp` records). */

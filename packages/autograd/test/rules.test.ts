@@ -5,16 +5,17 @@
 import { fc, test } from '@fast-check/vitest'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
+import * as I from '@recurrent/tensor/internal'
 import { afterAll, describe, expect, it } from 'vitest'
 import { grad, RULES } from '../src/index.ts'
 import { assertGradients, broadcastablePair, numRuns, shape, smoothTensorOf, tensorOf } from './kit.ts'
 
 const runs = { numRuns: numRuns(25) }
 const exercised = new Set<string>()
-const tracker: T.Tracer = { record: (p) => void exercised.add(p) }
+const tracker: I.Tracer = { record: (p) => void exercised.add(p) }
 /** Checks gradients and notes which primitives the function used. */
 const check = <A extends T.Tree>(f: (p: A) => Tensor, p: A) => {
-  T.withTracer(tracker, () => f(p))
+  I.withTracer(tracker, () => f(p))
   assertGradients(f, p)
 }
 
@@ -52,7 +53,7 @@ describe('vector-Jacobian rules agree with central differences', () => {
   it('cast passes the gradient between float dtypes and stops it at integers', () => {
     const x = T.tensor([0.5, 1.5], { dtype: 'f64' })
     const g = grad((p: Tensor) => T.sum(T.mul(T.cast(T.cast(p, 'f32'), 'f64'), 2)))(x)
-    T.withTracer(tracker, () => T.cast(T.cast(x, 'f32'), 'f64'))
+    I.withTracer(tracker, () => T.cast(T.cast(x, 'f32'), 'f64'))
     expect(g.dtype).toBe('f64')
     expect(T.toArray(g)).toEqual([2, 2])
     const h = grad((p: Tensor) => T.sum(T.add(p, T.cast(T.cast(p, 'i32'), 'f64'))))(x)

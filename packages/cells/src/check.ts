@@ -7,6 +7,7 @@
 
 import type { DType, Tensor, Tree } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
+import * as I from '@recurrent/tensor/internal'
 
 const describe = (v: unknown): string =>
   v === null ? 'null' : Array.isArray(v) ? 'an array' : T.isTensor(v) ? 'a tensor' : typeof v
@@ -223,7 +224,7 @@ export const checkIndices = (where: string, argument: string, indices: unknown, 
     throw new T.ArgumentError(`${where}: ${argument} must be an i32 tensor, got ${describe(indices)}`)
   if (indices.dtype !== 'i32')
     throw new T.DTypeError(`${where}: ${argument} is ${indices.dtype}, expected i32 (cast with T.cast)`)
-  const d = indices.data
+  const d = I.dataOf(indices)
   for (let i = 0; i < d.length; i++)
     if (d[i] < 0 || d[i] >= n)
       throw new T.ArgumentError(

@@ -7,8 +7,10 @@
  * kernel and texture, and `withGpu` releases a scope's textures when it ends.
  */
 
-import type { KernelProvider, MatmulJob, Storage } from '@recurrent/tensor'
+import type { KernelProvider, MatmulJob } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
+import type { Storage } from '@recurrent/tensor/internal'
+import * as I from '@recurrent/tensor/internal'
 import * as E from 'fp-ts/lib/Either.js'
 import { GPU, type IKernelRunShortcut, Texture } from 'gpu.js'
 import { type Mode, modeProblem, type Unavailable, unavailable } from './modes.ts'
@@ -151,9 +153,9 @@ export const gpujs = (options: { mode?: Mode } = {}): E.Either<Unavailable, GpuP
 
   /** An operand: its texture when it already lives on this device, else its CPU values. */
   const operand = (t: T.Tensor): Texture | Float32Array => {
-    const s = t.storage
+    const s = I.storageOf(t)
     if (s instanceof DeviceStorage && s.device === name && s.texture !== undefined) return s.texture
-    const data = t.data as Float32Array
+    const data = I.dataOf(t) as Float32Array
     // gpu.js reads some inputs through their whole buffer: hand it a standalone array, not a view.
     return data.byteOffset === 0 && data.buffer.byteLength === data.byteLength ? data : data.slice()
   }

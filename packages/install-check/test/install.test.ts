@@ -26,7 +26,7 @@ const run = (command: string, args: readonly string[], cwd: string): string =>
   })
 
 /** The first ```js block under the README heading `## Use it from your own code`. */
-export const readmeExample = (readme: string): string => {
+const readmeExample = (readme: string): string => {
   const section = readme.split(/^## Use it from your own code$/m)[1]
   if (section === undefined) throw new Error('README.md has no "## Use it from your own code" section')
   const block = /```js\n([\s\S]*?)```/.exec(section.split(/^## /m)[0])

@@ -33,8 +33,35 @@ export {
   seedDispatch,
   WASM_MIN_MULADDS,
 } from './dispatch.ts'
-export { allocate, DTYPES, type DType, isFloat, type TypedArray } from './dtype.ts'
-export * from './elementwise.ts'
+export { DTYPES, type DType, isFloat, type TypedArray } from './dtype.ts'
+export {
+  abs,
+  add,
+  cast,
+  clip,
+  div,
+  eq,
+  exp,
+  ge,
+  gt,
+  le,
+  log,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  lt,
+  maximum,
+  minimum,
+  mul,
+  ne,
+  neg,
+  type Operand,
+  pow,
+  sign,
+  sqrt,
+  sub,
+  where,
+} from './elementwise.ts'
 export {
   ArgumentError,
   type BoundaryError,
@@ -47,7 +74,6 @@ export {
 export { type FusedActivation, type FusedMatmulOptions, fusedMatmul } from './fused.ts'
 export { type Lengths, readLengths } from './lengths.ts'
 export { type MatmulOptions, matmul } from './matmul.ts'
-export { describeValue, type OptionSpec, optionKinds, readDType, readOptions } from './options.ts'
 export {
   bernoulli,
   foldIn,
@@ -91,18 +117,14 @@ export {
 } from './structure.ts'
 export {
   dtype,
-  fromData,
-  fromStorage,
   isTensor,
   item,
   type Nested,
-  type Storage,
   shape,
   Tensor,
   tensor,
   toArray,
   toTypedArray,
 } from './tensor.ts'
-export { type Attrs, emit, emitMany, isTracing, type Tracer, untraced, withTracer } from './trace.ts'
 export { type Tree, treeFlatten, treeFromPaths, treeLeaves, treeMap, treeMapN, treePaths } from './tree.ts'
 export { wasm, wasmActivations, wasmThreads } from './wasm.ts'

@@ -4,17 +4,18 @@
  * entry; nothing here is required to build models, train them or write a new cell.
  *
  * - raw storage: `dataOf` (the live typed array behind a tensor: read it, never write it),
- *   `fromData`, `fromStorage`, `allocate`;
+ *   `storageOf`, `fromData`, `fromStorage`, `allocate`;
  * - tracing: `emit`, `emitMany`, `withTracer`, `untraced`, `isTracing` (what `@recurrent/autograd`
  *   records its tape with);
  * - elementwise kernels: `compile`, `mapElements`, `coerce`;
- * - argument checks: `requireDType`.
+ * - argument checks: `requireDType`, `readOptions`, `readDType`, `optionKinds`, `describeValue`.
  */
 import type { TypedArray } from './dtype.ts'
-import type { Tensor } from './tensor.ts'
+import type { Storage, Tensor } from './tensor.ts'
 
 export { allocate, requireDType, type TypedArray } from './dtype.ts'
-export { coerce, compile, type Kernel, mapElements, type Operand } from './elementwise.ts'
+export { coerce, compile, type Kernel, type KernelScope, mapElements, unaryOp } from './elementwise.ts'
+export { describeValue, type OptionSpec, optionKinds, readDType, readOptions } from './options.ts'
 export { fromData, fromStorage, type Storage } from './tensor.ts'
 export { type Attrs, emit, emitMany, isTracing, type Tracer, untraced, withTracer } from './trace.ts'
 
@@ -27,3 +28,11 @@ export { type Attrs, emit, emitMany, isTracing, type Tracer, untraced, withTrace
  * assert.deepStrictEqual(Array.from(I.dataOf(t)), [1, 2, 3])
  */
 export const dataOf = (t: Tensor): TypedArray => t.data
+
+/**
+ * The storage object behind `t`, for kernel providers that keep data on their device.
+ *
+ * @example
+ * assert.strictEqual(I.storageOf(T.tensor([1])).device, 'cpu')
+ */
+export const storageOf = (t: Tensor): Storage => t.storage

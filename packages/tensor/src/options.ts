@@ -87,13 +87,13 @@ export const describeValue = (u: unknown): string => {
  * write instead.
  *
  * @example
- * const spec = { axis: T.optionKinds.axis, keepDims: T.optionKinds.boolean }
- * assert.deepStrictEqual(T.readOptions('argmax', { axis: -1 }, spec), { axis: -1 })
- * assert.throws(() => T.readOptions('argmax', -1, spec), {
+ * const spec = { axis: I.optionKinds.axis, keepDims: I.optionKinds.boolean }
+ * assert.deepStrictEqual(I.readOptions('argmax', { axis: -1 }, spec), { axis: -1 })
+ * assert.throws(() => I.readOptions('argmax', -1, spec), {
  *   name: 'ArgumentError',
  *   message: 'argmax: options must be an object { axis?, keepDims? }, got the number -1 (write { axis: -1 })',
  * })
- * assert.throws(() => T.readOptions('sum', { axes: 0 }, spec), /sum: unknown option 'axes' \(accepted: axis, keepDims\)/)
+ * assert.throws(() => I.readOptions('sum', { axes: 0 }, spec), /sum: unknown option 'axes' \(accepted: axis, keepDims\)/)
  */
 export const readOptions = <O extends object>(
   op: string,
@@ -126,8 +126,8 @@ export const readOptions = <O extends object>(
  * belongs gets a hint), an unknown name throws `DTypeError`.
  *
  * @example
- * assert.strictEqual(T.readDType('zeros', 'f64'), 'f64')
- * assert.throws(() => T.readDType('zeros', { dtype: 'f64' }), /zeros: dtype must be one of .*, got the object \{"dtype":"f64"\} \(write the dtype itself: 'f64'\)/)
+ * assert.strictEqual(I.readDType('zeros', 'f64'), 'f64')
+ * assert.throws(() => I.readDType('zeros', { dtype: 'f64' }), /zeros: dtype must be one of .*, got the object \{"dtype":"f64"\} \(write the dtype itself: 'f64'\)/)
  */
 export const readDType = (op: string, dtype: unknown): DType => {
   if (typeof dtype === 'string' && (DTYPES as readonly string[]).includes(dtype)) return dtype as DType

@@ -90,11 +90,11 @@ const render = (v: unknown): string =>
 const formatNumber = (x: number): string =>
   Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(6)))
 
-/** @internal Wraps freshly computed data (never shared with anything that writes it again). */
+/** Wraps freshly computed data (never shared with anything that writes it again). */
 export const fromData = (data: TypedArray, shape: Shape, dtype: DType): Tensor =>
   new Tensor(cpuStorage(data), shape, dtype)
 
-/** @internal Wraps a provider's storage. */
+/** Wraps a provider's storage (`@recurrent/tensor/internal`). */
 export const fromStorage = (storage: Storage, shape: Shape, dtype: DType): Tensor =>
   new Tensor(storage, shape, dtype)
 

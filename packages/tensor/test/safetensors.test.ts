@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import * as T from '../src/index.ts'
+import * as I from '../src/internal.ts'
 import * as safetensors from '../src/safetensors.ts'
 import { numRuns as numRunsFor } from './kit.ts'
 
@@ -14,7 +15,7 @@ const numRuns = numRunsFor(100)
 type Leaf = T.Tensor
 
 const typedOf = (dtype: T.DType, values: readonly number[]): T.TypedArray => {
-  const a = T.allocate(dtype, values.length)
+  const a = I.allocate(dtype, values.length)
   a.set(values)
   return a
 }
@@ -42,7 +43,7 @@ const tensorArb: fc.Arbitrary<Leaf> = fc
     const n = shape.reduce((a, b) => a * b, 1)
     return fc
       .array(elementOf(dtype), { minLength: n, maxLength: n })
-      .map((values) => T.fromData(typedOf(dtype, values), shape, dtype))
+      .map((values) => I.fromData(typedOf(dtype, values), shape, dtype))
   })
 
 /** Object keys that are pytree-safe: not integer-like, no dots, not reserved by Object.prototype. */

@@ -15,6 +15,7 @@
 import { customVjp } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
+import * as I from '@recurrent/tensor/internal'
 import type { GruParams } from '../gru.ts'
 import { recurrentProduct } from './recurrence.ts'
 
@@ -46,11 +47,11 @@ const run = (
   const [steps, B, G] = xp.shape
   const H = G / 3
   const dt = xp.dtype
-  const xd = xp.data
-  const bh = w.b_hh.data
-  let h = Float64Array.from(h0.data)
+  const xd = I.dataOf(xp)
+  const bh = I.dataOf(w.b_hh)
+  let h = Float64Array.from(I.dataOf(h0))
   let hNext = new Float64Array(B * H)
-  const out = T.allocate(dt, steps * B * H)
+  const out = I.allocate(dt, steps * B * H)
   const n = steps * B * H
   const saved = save ? { hPrev: new Float64Array(n), gates: new Float64Array(4 * n) } : null
   for (let t = 0; t < steps; t++) {
@@ -82,7 +83,7 @@ const run = (
     ;[h, hNext] = [hNext, h]
   }
   const result = {
-    output: T.fromData(out, [steps, B, H], dt),
+    output: I.fromData(out, [steps, B, H], dt),
     h: T.tensor(h, { shape: [B, H], dtype: dt }),
   }
   return [result, saved ? { xp, w, lengths, ...saved } : null]
@@ -92,10 +93,10 @@ const backward = (r: Saved, ct: Out): [Tensor, GruSequenceWeights, Tensor] => {
   const [steps, B, G] = r.xp.shape
   const H = G / 3
   const dt = r.xp.dtype
-  const dy = ct.output.data
+  const dy = I.dataOf(ct.output)
   const { gates, hPrev, w } = r
   // ∂h is carried back one step at a time, updated in place (each element read once, then written).
-  const dh = Float64Array.from(ct.h.data)
+  const dh = Float64Array.from(I.dataOf(ct.h))
   const dGx = new Float64Array(steps * B * G)
   const dGh = new Float64Array(steps * B * G)
   for (let t = steps - 1; t >= 0; t--) {

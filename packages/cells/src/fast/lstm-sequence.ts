@@ -21,6 +21,7 @@
 import { customVjp } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
+import * as I from '@recurrent/tensor/internal'
 import type { LstmParams, LstmState } from '../lstm.ts'
 import { recurrentProduct } from './recurrence.ts'
 
@@ -64,15 +65,17 @@ const run = (
   const [steps, B, G] = xp.shape
   const H = G / 4
   const dt = xp.dtype
-  const xd = xp.data
-  const bh = w.b_hh.data
-  const [wi, wf, wo] = w.peep ? [w.peep.w_ci.data, w.peep.w_cf.data, w.peep.w_co.data] : [null, null, null]
+  const xd = I.dataOf(xp)
+  const bh = I.dataOf(w.b_hh)
+  const [wi, wf, wo] = w.peep
+    ? [I.dataOf(w.peep.w_ci), I.dataOf(w.peep.w_cf), I.dataOf(w.peep.w_co)]
+    : [null, null, null]
   // Two buffers each for h and c, swapped every step (no allocation inside the loop).
-  let h = Float64Array.from(h0.data)
-  let c = Float64Array.from(c0.data)
+  let h = Float64Array.from(I.dataOf(h0))
+  let c = Float64Array.from(I.dataOf(c0))
   let hNext = new Float64Array(B * H)
   let cNextStep = new Float64Array(B * H)
-  const out = T.allocate(dt, steps * B * H)
+  const out = I.allocate(dt, steps * B * H)
   const n = steps * B * H
   const saved = save
     ? {
@@ -128,7 +131,7 @@ const run = (
     ;[c, cNextStep] = [cNextStep, c]
   }
   const result = {
-    output: T.fromData(out, [steps, B, H], dt),
+    output: I.fromData(out, [steps, B, H], dt),
     h: T.tensor(h, { shape: [B, H], dtype: dt }),
     c: T.tensor(c, { shape: [B, H], dtype: dt }),
   }
@@ -139,14 +142,16 @@ const backward = (r: Saved, ct: Out): [Tensor, LstmSequenceWeights, Tensor, Tens
   const [steps, B, G] = r.xp.shape
   const H = G / 4
   const dt = r.xp.dtype
-  const dy = ct.output.data
+  const dy = I.dataOf(ct.output)
   const { gates, cPrev, cNext, w } = r
-  const [wi, wf, wo] = w.peep ? [w.peep.w_ci.data, w.peep.w_cf.data, w.peep.w_co.data] : [null, null, null]
+  const [wi, wf, wo] = w.peep
+    ? [I.dataOf(w.peep.w_ci), I.dataOf(w.peep.w_cf), I.dataOf(w.peep.w_co)]
+    : [null, null, null]
   const dpeep = w.peep ? [new Float64Array(H), new Float64Array(H), new Float64Array(H)] : null
   // ∂h and ∂c are carried back one step at a time, updated in place (each element is read once
   // before it is written).
-  const dh = Float64Array.from(ct.h.data)
-  const dc = Float64Array.from(ct.c.data)
+  const dh = Float64Array.from(I.dataOf(ct.h))
+  const dc = Float64Array.from(I.dataOf(ct.c))
   const dZ = new Float64Array(steps * B * G)
   for (let t = steps - 1; t >= 0; t--) {
     for (let b = 0; b < B; b++) {

@@ -5,6 +5,7 @@
  */
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
+import * as I from '@recurrent/tensor/internal'
 
 /** Products below this many multiply-adds run as plain loops. */
 const SMALL_PRODUCT = 1 << 14
@@ -12,7 +13,7 @@ const SMALL_PRODUCT = 1 << 14
 const doubles = new WeakMap<Tensor, Float64Array>()
 const asDoubles = (W: Tensor): Float64Array => {
   let d = doubles.get(W)
-  if (d === undefined) doubles.set(W, (d = Float64Array.from(W.data)))
+  if (d === undefined) doubles.set(W, (d = Float64Array.from(I.dataOf(W))))
   return d
 }
 /**
@@ -33,9 +34,7 @@ export const recurrentProduct = (
   const inner = transposeW ? H : G
   const outer = transposeW ? G : H
   if (B * G * H > SMALL_PRODUCT) {
-    return T.matmul(T.tensor(x, { shape: [B, inner], dtype: dt }), W, {
-      transposeB: transposeW,
-    }).data
+    return I.dataOf(T.matmul(T.tensor(x, { shape: [B, inner], dtype: dt }), W, { transposeB: transposeW }))
   }
   const w = asDoubles(W)
   const out = new Float64Array(B * outer)
