@@ -14,6 +14,10 @@ export { cosineDecay, exponentialDecay, warmup } from './schedules.ts'
 export {
   type Diverged,
   type DivergenceOptions,
+  type EarlyStop,
+  type EarlyStoppingOptions,
+  type EvaluateOptions,
+  type Evaluation,
   firstNonFinite,
   type NonFinite,
   type StepMetrics,

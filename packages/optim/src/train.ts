@@ -62,9 +62,43 @@ export interface StepMetrics {
   readonly gradNorm: number
 }
 
+/** One evaluation: the step after which it ran (0-based, as in `StepMetrics`) and what it measured. */
+export interface Evaluation {
+  readonly step: number
+  readonly metrics: Readonly<Record<string, number>>
+}
+
+/**
+ * The evaluation hook's options: `fn(params, step)` runs on the params after step `step`, for
+ * every `every`-th step (steps every − 1, 2·every − 1, …, 0-based) and after the last step.
+ */
+export interface EvaluateOptions<P = Tree> {
+  /** How many steps between evaluations (an integer ≥ 1). */
+  readonly every: number
+  /** Measures the params after step `step` (e.g. a validation loss or an accuracy). */
+  readonly fn: (params: P, step: number) => Readonly<Record<string, number>>
+}
+
+/** Early stopping's options: stop once `metric` has not improved for `patience` evaluations in a row. */
+export interface EarlyStoppingOptions {
+  /** The name of the evaluation metric to watch (a key of what `evaluate.fn` returns). */
+  readonly metric: string
+  /** Whether smaller (`'min'`, a loss) or larger (`'max'`, an accuracy) values are better. */
+  readonly mode: 'min' | 'max'
+  /** How many evaluations in a row may fail to improve on the best (an integer ≥ 1). */
+  readonly patience: number
+}
+
+/** Where early stopping stopped: the step of the evaluation that exhausted the patience, and the best evaluation. */
+export interface EarlyStop {
+  readonly step: number
+  readonly best: Evaluation
+}
+
 /** Progress events a caller (the CLI) renders. */
 export type TrainEvent =
   | { readonly type: 'step'; readonly metrics: StepMetrics }
+  | { readonly type: 'evaluate'; readonly step: number; readonly metrics: Readonly<Record<string, number>> }
   | { readonly type: 'stopped'; readonly reason: TrainStop }
 
 /**
@@ -149,6 +183,38 @@ const checkDivergence = (d: DivergenceOptions): DivergenceOptions => {
   return d
 }
 
+const isPositiveInteger = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 1
+
+/** Validates the evaluation hook's options, naming the one that is wrong. */
+const checkEvaluate = <P>(e: EvaluateOptions<P>): EvaluateOptions<P> => {
+  if (typeof e !== 'object' || e === null)
+    throw new T.ArgumentError(`train: evaluate must be { every, fn }, got ${String(e)}`)
+  if (!isPositiveInteger(e.every))
+    throw new T.ArgumentError(`train: evaluate.every must be an integer ≥ 1, got ${String(e.every)}`)
+  if (typeof e.fn !== 'function')
+    throw new T.ArgumentError(
+      `train: evaluate.fn must be a function (params, step) => metrics, got ${typeof e.fn}`,
+    )
+  return e
+}
+
+/** Validates early stopping's options, naming the one that is wrong. */
+const checkEarlyStopping = (s: EarlyStoppingOptions, evaluate: unknown): EarlyStoppingOptions => {
+  if (typeof s !== 'object' || s === null)
+    throw new T.ArgumentError(`train: earlyStopping must be { metric, mode, patience }, got ${String(s)}`)
+  if (evaluate === undefined)
+    throw new T.ArgumentError('train: earlyStopping needs evaluate ({ every, fn }) to measure its metric')
+  if (typeof s.metric !== 'string' || s.metric === '')
+    throw new T.ArgumentError(`train: earlyStopping.metric must be a metric name, got ${String(s.metric)}`)
+  if (s.mode !== 'min' && s.mode !== 'max')
+    throw new T.ArgumentError(`train: earlyStopping.mode must be 'min' or 'max', got ${String(s.mode)}`)
+  if (!isPositiveInteger(s.patience))
+    throw new T.ArgumentError(
+      `train: earlyStopping.patience must be an integer ≥ 1, got ${String(s.patience)}`,
+    )
+  return s
+}
+
 /**
  * Runs `trainStep` over every batch; stops early with `Left(NonFinite)` at the first non-finite
  * loss, gradient or parameter. With `divergence: { factor: k, patience: n }` it also stops with
@@ -158,6 +224,34 @@ const checkDivergence = (d: DivergenceOptions): DivergenceOptions => {
  *
  * so a non-increasing loss never trips it. `Diverged.lastGoodParams` are the params the running
  * minimum was measured with (the best seen), not the last ones.
+ *
+ * With `evaluate: { every: n, fn }`, `fn(params, s)` measures the params after step s for
+ * s = n − 1, 2n − 1, … (0-based; every n-th step) and after the last step; each result is
+ * reported as an `evaluate` event and collected in `evaluations` (empty without the hook, and
+ * when there are no batches). With `earlyStopping: { metric, mode, patience }` it also returns
+ * `Right` with `stoppedEarly: { step, best }` at the first evaluation after which `metric` has
+ * not strictly improved on its best for `patience` evaluations in a row (best = the first
+ * evaluation with the smallest value for `'min'`, the largest for `'max'`; NaN is worse than
+ * any number).
+ * With early stopping, `params` and `optState` are those the best evaluation measured, whether
+ * or not it stopped early; without it they are the last.
+ *
+ * @example
+ * // w ← w − 0.5·(w − 2) halves the distance to 2; `far` measures it, `worse` grows after step 1.
+ * const r = train({
+ *   params: { w: T.tensor([0], { dtype: 'f64' }) },
+ *   optimizer: sgd(0.25),
+ *   loss: (p) => T.sum(T.mul(T.sub(p.w, 2), T.sub(p.w, 2))),
+ *   batches: Array(7).fill(null),
+ *   evaluate: { every: 2, fn: (p, step) => ({ far: 2 - T.item(p.w), worse: Math.abs(step - 1) }) },
+ *   earlyStopping: { metric: 'worse', mode: 'min', patience: 2 },
+ * })
+ * assert.strictEqual(r._tag, 'Right')
+ * // Evaluated after steps 1, 3, 5: `worse` is 0, 2, 4, so it stops after step 5 and returns step 1's params.
+ * assert.deepStrictEqual(r.right.evaluations.map((e) => e.step), [1, 3, 5])
+ * assert.deepStrictEqual(r.right.stoppedEarly, { step: 5, best: { step: 1, metrics: { far: 0.5, worse: 0 } } })
+ * assert.deepStrictEqual(T.toArray(r.right.params.w), [1.5])
+ * assert.strictEqual(r.right.history.length, 6)
  *
  * @example
  * // Gradient descent on w² with a step too large for it: |w| triples every step, the loss ×9.
@@ -182,8 +276,24 @@ export const train = <P extends Tree, B>(config: {
   readonly onEvent?: (event: TrainEvent) => void
   /** Opt-in: stop when the loss stays above `factor` × its running minimum for `patience` steps. */
   readonly divergence?: DivergenceOptions
-}): E.Either<TrainStop<P>, { params: P; optState: unknown; history: StepMetrics[] }> => {
+  /** Opt-in: measure the params after every `every`-th step and after the last. */
+  readonly evaluate?: EvaluateOptions<P>
+  /** Opt-in (needs `evaluate`): stop once `metric` has not improved for `patience` evaluations; keep the best params. */
+  readonly earlyStopping?: EarlyStoppingOptions
+}): E.Either<
+  TrainStop<P>,
+  {
+    params: P
+    optState: unknown
+    history: StepMetrics[]
+    evaluations: Evaluation[]
+    stoppedEarly?: EarlyStop
+  }
+> => {
   const divergence = config.divergence === undefined ? undefined : checkDivergence(config.divergence)
+  const evaluate = config.evaluate === undefined ? undefined : checkEvaluate(config.evaluate)
+  const early =
+    config.earlyStopping === undefined ? undefined : checkEarlyStopping(config.earlyStopping, evaluate)
   const step = trainStep<P, B>(config.loss, config.optimizer)
   let params = config.params
   let optState = config.optState ?? config.optimizer.init(params)
@@ -191,6 +301,46 @@ export const train = <P extends Tree, B>(config: {
   let best = { loss: Infinity, step: -1, params, optState }
   let above = 0
   let i = 0
+  const evaluations: Evaluation[] = []
+  let bestEval: { evaluation: Evaluation; value: number; params: P; optState: unknown } | undefined
+  let sinceBest = 0
+  /** Runs the hook after step `s`; true when early stopping says stop. */
+  const evaluateAt = (s: number): boolean => {
+    if (evaluate === undefined) return false
+    const metrics = evaluate.fn(params, s)
+    if (typeof metrics !== 'object' || metrics === null)
+      throw new T.ArgumentError(`train: evaluate.fn must return a record of numbers, got ${String(metrics)}`)
+    const evaluation: Evaluation = { step: s, metrics }
+    evaluations.push(evaluation)
+    config.onEvent?.({ type: 'evaluate', step: s, metrics })
+    if (early === undefined) return false
+    const value = metrics[early.metric]
+    if (typeof value !== 'number')
+      throw new T.ArgumentError(
+        `train: earlyStopping.metric '${early.metric}' is not among evaluate.fn's metrics (${Object.keys(metrics).join(', ')})`,
+      )
+    const better =
+      bestEval === undefined ||
+      (Number.isNaN(bestEval.value) && !Number.isNaN(value)) ||
+      (early.mode === 'min' ? value < bestEval.value : value > bestEval.value)
+    if (better) {
+      bestEval = { evaluation, value, params, optState }
+      sinceBest = 0
+    } else sinceBest++
+    return sinceBest >= early.patience
+  }
+  const finish = (stoppedAt?: number) => {
+    const kept = early !== undefined && bestEval !== undefined ? bestEval : { params, optState }
+    return E.right({
+      params: kept.params,
+      optState: kept.optState,
+      history,
+      evaluations,
+      ...(stoppedAt !== undefined && bestEval !== undefined
+        ? { stoppedEarly: { step: stoppedAt, best: bestEval.evaluation } }
+        : {}),
+    })
+  }
   const stopped = (reason: TrainStop<P>): E.Either<TrainStop<P>, never> => {
     config.onEvent?.({ type: 'stopped', reason })
     return E.left(reason)
@@ -220,7 +370,9 @@ export const train = <P extends Tree, B>(config: {
         })
       }
     }
+    if (evaluate !== undefined && (i + 1) % evaluate.every === 0 && evaluateAt(i)) return finish(i)
     i++
   }
-  return E.right({ params, optState, history })
+  if (evaluate !== undefined && i > 0 && i % evaluate.every !== 0 && evaluateAt(i - 1)) return finish(i - 1)
+  return finish()
 }
