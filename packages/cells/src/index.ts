@@ -48,6 +48,7 @@ export {
   embedding,
 } from './layers.ts'
 export { type LstmOptions, type LstmParams, type LstmState, lstm } from './lstm.ts'
+export { finalHidden, lastOutput } from './readout.ts'
 export {
   type ApplyOptions,
   type Layer,
