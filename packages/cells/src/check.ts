@@ -17,6 +17,39 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 
 const join = (path: string, k: string | number): string => `${path}.${k}`
 
+/** Checks a size: a positive integer, named by the option it was given as. */
+const positiveSize = (where: string, name: string, v: unknown): number => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new T.ArgumentError(`${where}: ${name} must be a positive integer, got ${String(v)}`)
+  return v
+}
+
+/**
+ * Reads one size that a layer's init options may give under two names: the layer's own (e.g.
+ * `hiddenSize`, `vocabularySize`) or the common one (`inputSize`, `outputSize`). Throws an
+ * ArgumentError naming both when both are given and differ, and when neither is given or the
+ * size is not a positive integer.
+ *
+ * @example
+ * assert.strictEqual(sizeOption('rnn(gru).init', { outputSize: 4 }, 'hiddenSize', 'outputSize'), 4)
+ * assert.throws(() => sizeOption('rnn(gru).init', { hiddenSize: 3, outputSize: 4 }, 'hiddenSize', 'outputSize'),
+ *   { message: 'rnn(gru).init: hiddenSize 3 and outputSize 4 differ (they name the same size; give one)' })
+ */
+export const sizeOption = (where: string, options: unknown, own: string, common: string): number => {
+  const names = own === common ? common : `${common} (or ${own})`
+  if (!isRecord(options))
+    throw new T.ArgumentError(`${where}: options must be an object with ${names}, got ${describe(options)}`)
+  const a = options[own]
+  const b = options[common]
+  if (a !== undefined && b !== undefined && a !== b)
+    throw new T.ArgumentError(
+      `${where}: ${own} ${String(a)} and ${common} ${String(b)} differ (they name the same size; give one)`,
+    )
+  if (a === undefined && b === undefined)
+    throw new T.ArgumentError(`${where}: needs ${names}, got ${own === common ? 'none' : 'neither'}`)
+  return a !== undefined ? positiveSize(where, own, a) : positiveSize(where, common, b)
+}
+
 /**
  * The one float dtype of a layer's parameters. Throws a DTypeError naming the layer and the
  * parameter when one is not a float tensor or two disagree.

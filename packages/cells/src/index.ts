@@ -13,6 +13,7 @@ export {
   checkStep,
   type InputSpec,
   paramsDType,
+  sizeOption,
 } from './check.ts'
 export {
   activeUnits,
@@ -44,6 +45,7 @@ export {
   type DenseParams,
   dense,
   dropout,
+  type EmbeddingInitOptions,
   type EmbeddingParams,
   embedding,
 } from './layers.ts'
@@ -52,6 +54,7 @@ export { finalHidden, lastOutput } from './readout.ts'
 export {
   type ApplyOptions,
   type Layer,
+  type LayerOptions,
   type RnnOptions,
   reverseSequences,
   rnn,

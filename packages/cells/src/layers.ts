@@ -6,7 +6,7 @@
 import type { DType, Key, Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import { type Activation, activate, affine } from './cell.ts'
-import { checkIndices, checkInput, paramsDType } from './check.ts'
+import { checkIndices, checkInput, paramsDType, sizeOption } from './check.ts'
 import { glorotUniform } from './init.ts'
 
 export interface DenseParams {
@@ -20,8 +20,10 @@ export interface DenseOptions {
 }
 
 /**
- * A fully connected layer `y = σ(x·Wᵀ + b)` over the last axis (any leading axes, e.g. `[T, B, F]`).
- * W `[out, in]`, Glorot-uniform; b zeros.
+ * A fully connected layer `y = σ(x·Wᵀ + b)` over the last axis (any leading axes, e.g. `[T, B, F]`;
+ * Lecture §1.2's output layer). W `[out, in]`, Glorot-uniform; b zeros. `init` takes the common
+ * form `{ inputSize, outputSize }` (x `[..., inputSize]` → y `[..., outputSize]`), each a
+ * positive integer (else an ArgumentError naming it).
  *
  * @example
  * const layer = dense({ activation: 'identity' })
@@ -33,10 +35,14 @@ export const dense = (options: DenseOptions = {}) => {
   const bias = options.bias ?? true
   return {
     name: 'dense',
-    init: (key: Key, o: { inputSize: number; outputSize: number; dtype?: DType }): DenseParams => ({
-      W: glorotUniform(key, [o.outputSize, o.inputSize], o.dtype ?? 'f32'),
-      ...(bias ? { b: T.zeros([o.outputSize], o.dtype ?? 'f32') } : {}),
-    }),
+    init: (key: Key, o: { inputSize: number; outputSize: number; dtype?: DType }): DenseParams => {
+      const inputSize = sizeOption('dense.init', o, 'inputSize', 'inputSize')
+      const outputSize = sizeOption('dense.init', o, 'outputSize', 'outputSize')
+      return {
+        W: glorotUniform(key, [outputSize, inputSize], o.dtype ?? 'f32'),
+        ...(bias ? { b: T.zeros([outputSize], o.dtype ?? 'f32') } : {}),
+      }
+    },
     apply: (p: DenseParams, x: Tensor): Tensor => {
       const dtype = paramsDType('dense', p)
       const features = p.W.shape[1]
@@ -53,19 +59,38 @@ export interface EmbeddingParams {
 }
 
 /**
+ * `embedding`'s init options: the vocabulary size N as `vocabularySize` or `inputSize`, the
+ * vector size D as `dim` or `outputSize`.
+ */
+export type EmbeddingInitOptions = { readonly dtype?: DType } & (
+  | { readonly vocabularySize: number; readonly inputSize?: number }
+  | { readonly vocabularySize?: number; readonly inputSize: number }
+) &
+  (
+    | { readonly dim: number; readonly outputSize?: number }
+    | { readonly dim?: number; readonly outputSize: number }
+  )
+
+/**
  * A learned word vector per index: `embedding(i) = E[i]`. The product of a 1-of-N vector with E
- * (Lecture §1.1), computed as a lookup. Indices i32 of any shape → `[..., dim]`.
+ * (Lecture §1.1), computed as a lookup. E `[N, D]`, standard normal; indices i32 of any shape
+ * in [0, N) → `[..., D]`. `init` takes `{ vocabularySize: N, dim: D }` or the common form
+ * `{ inputSize: N, outputSize: D }`; a size given under both names with different values is an
+ * ArgumentError naming both.
  *
  * @example
  * const layer = embedding()
  * const p = layer.init(T.key(0), { vocabularySize: 10, dim: 4 })
  * assert.deepStrictEqual(T.shape(layer.apply(p, T.tensor([[1, 2, 3]], { dtype: 'i32' }))), [1, 3, 4])
+ * assert.deepStrictEqual(T.shape(layer.init(T.key(0), { inputSize: 10, outputSize: 4 }).E), [10, 4])
  */
 export const embedding = () => ({
   name: 'embedding',
-  init: (key: Key, o: { vocabularySize: number; dim: number; dtype?: DType }): EmbeddingParams => ({
-    E: T.randn(key, [o.vocabularySize, o.dim], o.dtype ?? 'f32'),
-  }),
+  init: (key: Key, o: EmbeddingInitOptions): EmbeddingParams => {
+    const N = sizeOption('embedding.init', o, 'vocabularySize', 'inputSize')
+    const D = sizeOption('embedding.init', o, 'dim', 'outputSize')
+    return { E: T.randn(key, [N, D], o.dtype ?? 'f32') }
+  },
   apply: (p: EmbeddingParams, indices: Tensor): Tensor => {
     paramsDType('embedding', p)
     return T.gather(p.E, checkIndices('embedding', 'indices', indices, p.E.shape[0]), 0)

@@ -9,10 +9,10 @@
  * transposes `[B, T, ·]` in and out.
  */
 
-import type { Key, Tensor, Tree } from '@recurrent/tensor'
+import type { DType, Key, Tensor, Tree } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import type { Cell, CellOptions } from './cell.ts'
-import { checkLayerArgs } from './check.ts'
+import type { Cell } from './cell.ts'
+import { checkLayerArgs, sizeOption } from './check.ts'
 import { scan } from './scan.ts'
 
 /** Options of one application of a layer. */
@@ -23,10 +23,25 @@ export interface ApplyOptions<S> {
   readonly lengths?: Tensor | readonly number[]
 }
 
+/**
+ * Sizes and dtype a sequence layer's parameters are created with: the common form
+ * `{ inputSize, outputSize }` that every layer takes (`dense` and `embedding` too), or a
+ * recurrent layer's own `{ inputSize, hiddenSize }`. What `outputSize` means is in each layer's
+ * documentation (`rnn`: the hidden size H; `bidirectional`: the merged output's size; `stack`:
+ * every layer's). Both given and different is an ArgumentError.
+ */
+export type LayerOptions = {
+  readonly inputSize: number
+  readonly dtype?: DType
+} & (
+  | { readonly hiddenSize: number; readonly outputSize?: number }
+  | { readonly hiddenSize?: number; readonly outputSize: number }
+)
+
 /** A sequence layer: parameters, and a pure `apply` over `[T, B, F]`. */
 export interface Layer<P extends Tree = any, S extends Tree = any> {
   readonly name: string
-  init(key: Key, options: CellOptions): P
+  init(key: Key, options: LayerOptions): P
   initialState(params: P, batch: number): S
   apply(params: P, xs: Tensor, options?: ApplyOptions<S>): { output: Tensor; state: S }
   outputSize(params: P): number
@@ -59,7 +74,14 @@ export const selectState = <S extends Tree>(mask: Tensor, next: S, prev: S): S =
   )
 
 /**
- * Turns a cell into a layer over `[T, B, F]`.
+ * Turns a cell into a layer over `[T, B, F]` (Lecture §2.3: the same step at every time):
+ * `(h_t, y_t) = step(h_{t−1}, x_t)` for t = 1…T, xs `[T, B, inputSize]` → output `[T, B, O]` and
+ * the final state.
+ *
+ * `init` takes `{ inputSize, hiddenSize }` or the common form `{ inputSize, outputSize }`, where
+ * `outputSize` is the hidden size H (the output size O of elman, irnn, gru, lstm and clockwork;
+ * jordan's O is its own `outputSize` option, scrn's is H + its context size, a projected lstm's
+ * is its `projSize`). Giving both with different values is an ArgumentError naming both.
  *
  * @example
  * const layer = rnn(gru())
@@ -67,6 +89,8 @@ export const selectState = <S extends Tree>(mask: Tensor, next: S, prev: S): S =
  * const { output, state } = layer.apply(p, T.ones([5, 4, 2]), { lengths: [5, 3, 1, 0] })
  * assert.deepStrictEqual(T.shape(output), [5, 4, 3])
  * assert.deepStrictEqual(T.toArray(output)[4][2], [0, 0, 0]) // padding gives 0
+ * // The common form: outputSize is the hidden size.
+ * assert.deepStrictEqual(T.shape(layer.init(T.key(0), { inputSize: 2, outputSize: 3 }).W_hh), [9, 3])
  */
 export const rnn = <P extends Tree, S extends Tree>(
   cell: Cell<P, S>,
@@ -76,7 +100,8 @@ export const rnn = <P extends Tree, S extends Tree>(
     (options.fast ?? true) && cell.inputProjection !== undefined && cell.stepProjected !== undefined
   const layer: Layer<P, S> = {
     name: `rnn(${cell.name})`,
-    init: (key, o) => cell.init(key, o),
+    init: (key, o) =>
+      cell.init(key, { ...o, hiddenSize: sizeOption(`${layer.name}.init`, o, 'hiddenSize', 'outputSize') }),
     initialState: (p, batch) => cell.initialState(p, batch),
     outputSize: (p) => cell.outputSize(p),
     inputSize: (p) => cell.inputSize(p),
