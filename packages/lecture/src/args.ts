@@ -2,7 +2,8 @@
  * Command-line arguments, decoded into an `Either` (docs/design.md#errors: external input is decoded at the
  * boundary; a failure is a `BoundaryError` whose `path` names the flag and whose `reason` quotes
  * the offending value). `node:util` `parseArgs` splits the command line into tokens, leniently,
- * so that every mistake is reported here, in one shape, instead of thrown.
+ * so that every mistake is reported here, in one shape, instead of thrown; io-ts then decodes the
+ * values (section ids against the registry's, the seed as a whole number).
  */
 import { parseArgs } from 'node:util'
 import { type BoundaryError, boundaryError } from '@recurrent/tensor'
@@ -10,26 +11,72 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
 
-/** The lecture sections the command can run now. */
-export const SECTIONS = ['2.2', '3.2', '4.4'] as const
+/** Where `recurrent lecture` writes `index.html` and `results.json` unless `--out` says otherwise. */
+export const DEFAULT_OUT = 'lecture-report'
 
-const Section = t.keyof(
-  Object.fromEntries(SECTIONS.map((s) => [s, null])) as Record<(typeof SECTIONS)[number], null>,
+/** Where `recurrent seeds` writes its table unless `--out` says otherwise. */
+export const DEFAULT_SEEDS_OUT = 'docs/results.md'
+
+/** The commands, in the order the usage lists them. */
+export const COMMANDS = ['lecture', 'seeds', 'backends', 'help'] as const
+export type Command = (typeof COMMANDS)[number]
+
+/** A whole number written in decimal, 0 ≤ n < 2⁵³ (a PRNG seed), decoded from its text. */
+const Seed = new t.Type<number, string, unknown>(
+  'Seed',
+  (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= 0,
+  (u, c) => {
+    if (typeof u !== 'string' || !/^[0-9]+$/.test(u)) return t.failure(u, c)
+    const n = Number(u)
+    return Number.isSafeInteger(n) ? t.success(n) : t.failure(u, c)
+  },
+  String,
 )
 
-const LectureArgs = t.type({
-  command: t.literal('lecture'),
-  section: t.union([Section, t.undefined]),
-  out: t.union([t.string, t.undefined]),
-})
+/** A folder or file name: not empty, no NUL. */
+const PathName = new t.Type<string, string, unknown>(
+  'PathName',
+  (u): u is string => typeof u === 'string' && u !== '' && !u.includes('\0'),
+  (u, c) => (typeof u === 'string' && u !== '' && !u.includes('\0') ? t.success(u) : t.failure(u, c)),
+  t.identity,
+)
 
-const HelpArgs = t.type({ command: t.literal('help') })
+/** The codecs of the commands' arguments, given the section ids the registry holds. */
+const codecs = (ids: readonly string[]) => {
+  const Id = t.keyof(Object.fromEntries(ids.map((id) => [id, null])) as Record<string, null>)
+  const Lecture = t.type({
+    command: t.literal('lecture'),
+    sections: t.array(Id),
+    seed: Seed,
+    full: t.boolean,
+    out: PathName,
+    json: t.boolean,
+    strict: t.boolean,
+  })
+  const Seeds = t.type({ command: t.literal('seeds'), sections: t.array(Id), out: PathName })
+  const Backends = t.type({ command: t.literal('backends') })
+  const Help = t.intersection([
+    t.type({ command: t.literal('help') }),
+    t.partial({ topic: t.keyof({ lecture: null, seeds: null, backends: null }) }),
+  ])
+  return t.union([Lecture, Seeds, Backends, Help])
+}
 
-const BackendsArgs = t.type({ command: t.literal('backends') })
-
-/** The commands and their arguments, as an io-ts codec. */
-export const Args = t.union([LectureArgs, HelpArgs, BackendsArgs])
-export type Args = t.TypeOf<typeof Args>
+/** The decoded command line: a command and its options, defaults filled in. */
+export type Args =
+  | {
+      readonly command: 'lecture'
+      /** The sections to run, as given; empty: all of them. */
+      readonly sections: readonly string[]
+      readonly seed: number
+      readonly full: boolean
+      readonly out: string
+      readonly json: boolean
+      readonly strict: boolean
+    }
+  | { readonly command: 'seeds'; readonly sections: readonly string[]; readonly out: string }
+  | { readonly command: 'backends' }
+  | { readonly command: 'help'; readonly topic?: 'lecture' | 'seeds' | 'backends' }
 
 /**
  * A bad command line: `path` is the flag (`--section`), `command`, or the position of a stray
@@ -39,45 +86,83 @@ export type UsageError = BoundaryError<'UsageError'>
 
 const usageError = (reason: string, path: string): UsageError => boundaryError('UsageError', reason, path)
 
-const COMMANDS = ['lecture', 'backends', 'help'] as const
-
 const OPTIONS = {
-  section: { type: 'string' },
+  section: { type: 'string', multiple: true },
+  seed: { type: 'string' },
   out: { type: 'string' },
+  full: { type: 'boolean' },
+  json: { type: 'boolean' },
+  strict: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
-const EXAMPLE: Record<'section' | 'out', string> = { section: '--section 2.2', out: '--out DIR' }
+type Flag = Exclude<keyof typeof OPTIONS, 'help'>
+const VALUED = ['section', 'seed', 'out'] as const
+const SWITCHES = ['full', 'json', 'strict'] as const
+
+/** The flags each command takes (besides `-h/--help`). */
+const FLAGS_OF: Record<Command, readonly Flag[]> = {
+  lecture: ['section', 'seed', 'full', 'out', 'json', 'strict'],
+  seeds: ['section', 'out'],
+  backends: [],
+  help: [],
+}
+
+const EXAMPLE: Record<(typeof VALUED)[number], string> = {
+  section: '--section 2.2',
+  seed: '--seed 0',
+  out: '--out DIR',
+}
 
 /** A value as the messages quote it: JSON, so that empty, blank and control characters show. */
 const q = (value: string): string => JSON.stringify(value)
 
+/** The section ids as a usage message lists them. */
+const listIds = (ids: readonly string[]): string =>
+  ids.length === 0 ? 'no section is registered' : `the sections are ${ids.join(', ')}`
+
+/** Why a flag's value is rejected, quoting the value. */
+const rejected = (flag: string, value: string, ids: readonly string[]): string =>
+  flag === 'section'
+    ? `${q(value)} is not an accepted value (${listIds(ids)})`
+    : flag === 'seed'
+      ? `${q(value)} is not a seed (a whole number from 0 to 9007199254740991)`
+      : flag === 'out'
+        ? `${q(value)} is not a folder or file name`
+        : `${q(value)} is not an accepted value`
+
 /** The first problem in `io-ts` errors, located by its key as a flag. */
-const describe = (errors: t.Errors): UsageError => {
+const describe = (errors: t.Errors, ids: readonly string[]): UsageError => {
   const [first] = errors
   const key =
     first?.context
       .map((c) => c.key)
       .filter((k) => k !== '' && !/^\d+$/.test(k))
       .at(-1) ?? 'command'
-  const accepted = key === 'section' ? ` (the sections are ${SECTIONS.join(', ')})` : ''
-  return usageError(`${q(String(first?.value))} is not an accepted value${accepted}`, `--${key}`)
+  const flag = key === 'sections' ? 'section' : key
+  return usageError(rejected(flag, String(first?.value), ids), flag === 'command' ? 'command' : `--${flag}`)
 }
 
+const isCommand = (s: string): s is Command => (COMMANDS as readonly string[]).includes(s)
+
 /**
- * Decodes `argv` (without `node` and the script) into `Args`. Never throws: every mistake is a
- * `Left` naming the flag and the offending value.
+ * Decodes `argv` (without `node` and the script) into `Args`, checking `--section` against `ids`
+ * (the registry's section ids). Never throws: every mistake is a `Left` naming the flag and the
+ * offending value. `--section` may be repeated; every other flag is given at most once.
  *
  * @example
- * const r = decodeArgs(['lecture', '--section', '2.2'])
- * assert.strictEqual(r._tag, 'Right')
- * const bad = decodeArgs(['lecture', '--section', '9.9'])
+ * const r = decodeArgs(['lecture', '--section', '2.2', '--seed', '3'], ['2.2', '3.2'])
+ * assert.deepStrictEqual(r, {
+ *   _tag: 'Right',
+ *   right: { command: 'lecture', sections: ['2.2'], seed: 3, full: false, out: 'lecture-report', json: false, strict: false },
+ * })
+ * const bad = decodeArgs(['lecture', '--section', '9.9'], ['2.2', '3.2'])
  * assert.deepStrictEqual(bad, {
  *   _tag: 'Left',
- *   left: { _tag: 'UsageError', reason: '"9.9" is not an accepted value (the sections are 2.2, 3.2, 4.4)', path: '--section' },
+ *   left: { _tag: 'UsageError', reason: '"9.9" is not an accepted value (the sections are 2.2, 3.2)', path: '--section' },
  * })
  */
-export const decodeArgs = (argv: readonly string[]): E.Either<UsageError, Args> => {
+export const decodeArgs = (argv: readonly string[], ids: readonly string[]): E.Either<UsageError, Args> => {
   const { tokens } = parseArgs({
     args: [...argv],
     allowPositionals: true,
@@ -85,7 +170,10 @@ export const decodeArgs = (argv: readonly string[]): E.Either<UsageError, Args> 
     tokens: true,
     options: OPTIONS,
   })
-  const values: { section?: string; out?: string } = {}
+  const values: { seed?: string; out?: string } = {}
+  const sections: string[] = []
+  const switches: Partial<Record<(typeof SWITCHES)[number], true>> = {}
+  const given = new Set<Flag>()
   let help = false
   const positionals: { value: string; index: number }[] = []
   for (const token of tokens) {
@@ -96,20 +184,27 @@ export const decodeArgs = (argv: readonly string[]): E.Either<UsageError, Args> 
     }
     const { name, rawName, value, inlineValue } = token
     const arg = argv[token.index] ?? rawName
-    if (name === 'help') {
+    if (name === 'help' || (SWITCHES as readonly string[]).includes(name)) {
       if (value !== undefined)
         return E.left(usageError(`takes no value, got ${q(value)} in ${q(arg)}`, rawName))
-      help = true
+      if (name === 'help') help = true
+      else {
+        const flag = name as (typeof SWITCHES)[number]
+        if (switches[flag]) return E.left(usageError('given twice', rawName))
+        switches[flag] = true
+        given.add(flag)
+      }
       continue
     }
-    if (name !== 'section' && name !== 'out')
+    if (!(VALUED as readonly string[]).includes(name))
       return E.left(
         usageError(
-          `unknown option${arg === rawName ? '' : ` ${rawName} in`} ${q(arg)} (the options are --section, --out, -h/--help)`,
+          `unknown option${arg === rawName ? '' : ` ${rawName} in`} ${q(arg)} (the options are --section, --seed, --full, --out, --json, --strict, -h/--help)`,
           rawName,
         ),
       )
-    if (value === undefined) return E.left(usageError(`needs a value, as in ${EXAMPLE[name]}`, rawName))
+    const flag = name as (typeof VALUED)[number]
+    if (value === undefined) return E.left(usageError(`needs a value, as in ${EXAMPLE[flag]}`, rawName))
     if (inlineValue === false && value.startsWith('-'))
       return E.left(
         usageError(
@@ -117,35 +212,61 @@ export const decodeArgs = (argv: readonly string[]): E.Either<UsageError, Args> 
           rawName,
         ),
       )
-    const previous = values[name]
+    given.add(flag)
+    if (flag === 'section') {
+      if (sections.includes(value)) return E.left(usageError(`given twice: ${q(value)}`, rawName))
+      sections.push(value)
+      continue
+    }
+    const previous = values[flag]
     if (previous !== undefined)
       return E.left(usageError(`given twice: ${q(previous)}, then ${q(value)}`, rawName))
-    values[name] = value
+    values[flag] = value
   }
-  const [given, ...rest] = positionals
+  const [first, ...rest] = positionals
   if (rest[0] !== undefined)
     return E.left(usageError(`unexpected argument ${q(rest[0].value)}`, `argv[${rest[0].index}]`))
-  if (help) return E.right({ command: 'help' })
-  const command = given?.value ?? 'help'
-  if (!(COMMANDS as readonly string[]).includes(command))
+  const word = first?.value
+  if (help)
+    return E.right(
+      word !== undefined && word !== 'help' && isCommand(word)
+        ? { command: 'help', topic: word as Exclude<Command, 'help'> }
+        : { command: 'help' },
+    )
+  const command = word ?? 'help'
+  if (!isCommand(command))
     return E.left(
       usageError(`unknown command ${q(command)} (the commands are ${COMMANDS.join(', ')})`, 'command'),
     )
-  if (command !== 'lecture')
-    for (const flag of ['section', 'out'] as const)
-      if (values[flag] !== undefined)
-        return E.left(
-          usageError(
-            `applies only to the lecture command, ${given === undefined ? 'and no command was given' : `not ${q(command)}`}`,
-            `--${flag}`,
-          ),
-        )
-  if (values.out !== undefined && (values.out === '' || values.out.includes('\0')))
-    return E.left(usageError(`${q(values.out)} is not a folder name`, '--out'))
+  for (const flag of given)
+    if (!FLAGS_OF[command].includes(flag)) {
+      const takers = COMMANDS.filter((c) => FLAGS_OF[c].includes(flag)).join(' and ')
+      return E.left(
+        usageError(
+          `applies only to the ${takers} command${takers.includes(' and ') ? 's' : ''}, ${word === undefined ? 'and no command was given' : `not ${q(command)}`}`,
+          `--${flag}`,
+        ),
+      )
+    }
+  const raw =
+    command === 'lecture'
+      ? {
+          command,
+          sections,
+          seed: values.seed ?? '0',
+          full: switches.full === true,
+          out: values.out ?? DEFAULT_OUT,
+          json: switches.json === true,
+          strict: switches.strict === true,
+        }
+      : command === 'seeds'
+        ? { command, sections, out: values.out ?? DEFAULT_SEEDS_OUT }
+        : { command }
   return pipe(
-    Args.decode(
-      command === 'lecture' ? { command: 'lecture', section: values.section, out: values.out } : { command },
+    codecs(ids).decode(raw),
+    E.bimap(
+      (errors) => describe(errors, ids),
+      (decoded) => decoded as Args,
     ),
-    E.mapLeft(describe),
   )
 }

@@ -1,6 +1,31 @@
 /** `@recurrent/lecture`: the lecture's experiments and the `recurrent` command. */
 export { allOnesWeights, runAllOnes, SECTION_2_2_INPUTS } from './all-ones.ts'
-export { type Args, decodeArgs, SECTIONS, type UsageError } from './args.ts'
+export { type Args, COMMANDS, DEFAULT_OUT, DEFAULT_SEEDS_OUT, decodeArgs, type UsageError } from './args.ts'
 export { explodingGradient, MEMORY_WEIGHTS } from './exploding-gradients.ts'
+export { flattenMetrics, formatCell, formatNumber, textTable } from './format.ts'
 export { LSTM_TOY_INPUTS, lstmToy, runLstmToy } from './lstm-toy.ts'
-export { main, type WriteError, writeReport } from './main.ts'
+export { type Io, main } from './main.ts'
+export { renderPlot } from './plots.ts'
+export { barDisplay, lineDisplay, type Output, progressDisplay } from './progress.ts'
+export { escapeHtml, type Meta, type PlotFailure, reportHtml, resultsOf, resultsText } from './report.ts'
+export {
+  decodeResults,
+  FiniteNumber,
+  JsonValue,
+  metricsJson,
+  Results,
+  type ResultsError,
+  SectionResult,
+  toJson,
+} from './results.ts'
+export {
+  describeError,
+  type RunObserver,
+  runSections,
+  type SectionOutput,
+  type SectionRun,
+  selectSections,
+} from './run.ts'
+export { SEEDS, type SeedRuns, seedsMarkdown } from './seeds.ts'
+export { SECTION_SOURCES, type SectionSources, sourcesOf } from './sources.ts'
+export { type WriteError, writeReport } from './write.ts'

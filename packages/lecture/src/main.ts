@@ -1,92 +1,131 @@
 /**
- * `recurrent`: the lecture's command line. `recurrent lecture [--section 2.2] [--out DIR]` runs
- * the lecture's sections with the library and prints what each one computes.
+ * `recurrent`: the lecture's command line.
+ *
+ *   recurrent lecture [--section ID]… [--seed N] [--full] [--out DIR] [--json] [--strict]
+ *   recurrent seeds [--section ID]… [--out FILE]
+ *   recurrent backends
+ *
+ * `lecture` runs the experiments of the registry (`EXPERIMENTS` from @recurrent/tasks), prints
+ * each section and writes DIR/index.html and DIR/results.json (docs/experiments.md).
  */
-
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs'
-import { dirname, join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { format } from 'node:util'
+import { EXPERIMENTS, type Section } from '@recurrent/tasks'
 import * as T from '@recurrent/tensor'
-import { type BoundaryError, boundaryError, showBoundaryError } from '@recurrent/tensor'
+import { showBoundaryError } from '@recurrent/tensor'
 import * as E from 'fp-ts/lib/Either.js'
-import { runAllOnes, SECTION_2_2_INPUTS } from './all-ones.ts'
-import { type Args, decodeArgs, SECTIONS } from './args.ts'
-import { explodingGradient, MEMORY_WEIGHTS } from './exploding-gradients.ts'
-import { LSTM_TOY_INPUTS, runLstmToy } from './lstm-toy.ts'
+import { type Args, DEFAULT_OUT, DEFAULT_SEEDS_OUT, decodeArgs } from './args.ts'
+import { flattenMetrics, formatNumber, textTable, verdict } from './format.ts'
+import { type Output, progressDisplay } from './progress.ts'
+import { type Meta, reportHtml, resultsOf, resultsText } from './report.ts'
+import { metricsJson } from './results.ts'
+import { describeError, runSections, type SectionRun, selectSections } from './run.ts'
+import { SEEDS, type SeedRuns, seedsMarkdown } from './seeds.ts'
+import { writeReport } from './write.ts'
 
-const USAGE = `usage: recurrent lecture [--section ${SECTIONS.join('|')}] [--out DIR]
+/** What the command reads and writes: the registry and two outputs (tests pass their own). */
+export interface Io {
+  readonly experiments: readonly Section[]
+  readonly stdout: Output
+  readonly stderr: Output
+}
+
+const USAGE = `usage: recurrent lecture [--section ID]… [--seed N] [--full] [--out DIR] [--json] [--strict]
+       recurrent seeds [--section ID]… [--out FILE]
        recurrent backends
+       recurrent [COMMAND] --help
 
-  lecture   run the lecture's sections and print their results
-            --out DIR also writes them to DIR/lecture.txt
+  lecture   run the lecture's experiments; write DIR/index.html and DIR/results.json
+  seeds     run them with seeds ${SEEDS.join(', ')} and write a table of their metrics
   backends  list the kernel providers and gpu.js modes here, and why any is off`
 
-const fmt = (rows: T.Nested): string => (rows as number[][]).map((r) => `[${r.join(',')}]`).join(' ')
+const sectionList = (experiments: readonly Section[]): string =>
+  experiments.length === 0
+    ? '                (no section is registered)'
+    : experiments.map((s) => `                ${s.id}  ${s.title}`).join('\n')
 
-/** Lecture §2.2 with the real tensor ops: both input orders, outputs and memory per step. */
-const section2_2 = (print: (line: string) => void): void => {
-  print('§2.2 all-ones recurrent network (2 inputs, 2 hidden, 2 outputs; weights 1, no bias, linear)')
-  for (const [name, inputs] of Object.entries(SECTION_2_2_INPUTS)) {
-    const xs = T.tensor(inputs as unknown as number[][], { dtype: 'f64' })
-    const { outputs, memories } = runAllOnes(xs)
-    print(
-      `  ${name.padEnd(9)} inputs ${fmt(T.toArray(xs))} → outputs ${fmt(T.toArray(outputs))} (memory ${fmt(T.toArray(memories))})`,
-    )
+const lectureHelp = (
+  experiments: readonly Section[],
+) => `usage: recurrent lecture [--section ID]… [--seed N] [--full] [--out DIR] [--json] [--strict]
+
+Runs the lecture's experiments (all of them, in the lecture's order, unless --section picks some),
+prints each section's tables, claim, verdict and time, and writes DIR/index.html (plots included,
+nothing fetched) and DIR/results.json.
+
+  --section ID  run this section; repeat it for more. The sections:
+${sectionList(experiments)}
+  --seed N      the seed of every section's PRNG key, 0 ≤ N < 2^53 (default 0)
+  --full        the longer training budgets
+  --out DIR     where the report goes (default ${DEFAULT_OUT})
+  --json        print results.json on stdout; progress and text go to stderr
+  --strict      exit 1 when a claim does not hold
+
+exit status: 0 the run finished (each claim reported, holding or not); 1 a section failed, a plot
+or the report could not be written, or (with --strict) a claim does not hold; 2 bad usage`
+
+const SEEDS_HELP = `usage: recurrent seeds [--section ID]… [--out FILE]
+
+Runs the experiments (all of them unless --section picks some) at their default size with seeds
+${SEEDS.join(', ')} and writes a Markdown table to FILE (default ${DEFAULT_SEEDS_OUT}): one row per section and
+metric, one column per seed, and whether each claim held with each seed.
+
+exit status: 0 the table was written; 1 a section failed or the table could not be written; 2 bad usage`
+
+const BACKENDS_HELP = `usage: recurrent backends
+
+Lists the kernel providers of @recurrent/tensor and the gpu.js modes of @recurrent/gpu available
+here, with the reason for each one that is not.`
+
+const standardIo = (): Io => ({ experiments: EXPERIMENTS, stdout: process.stdout, stderr: process.stderr })
+
+/** Writes lines to an output. */
+const printer =
+  (out: Output) =>
+  (line = ''): void => {
+    out.write(`${line}\n`)
   }
-}
-
-/** Lecture §3.2: the LSTM toy, memory and output at every step. */
-const section3_2 = (print: (line: string) => void): void => {
-  print('§3.2 LSTM toy (hand-set weights; add x1 when x2 = 1, reset when x2 = −1, output when x3 = 1)')
-  for (const [name, rows] of Object.entries(LSTM_TOY_INPUTS)) {
-    const { memory, output } = runLstmToy(rows)
-    const show = (v: number[]) => v.map((x) => (Math.abs(x) < 5e-3 ? '0' : x.toFixed(2))).join(' ')
-    print(`  ${name.padEnd(12)} memory ${show(memory)}`)
-    print(`  ${''.padEnd(12)} output ${show(output)}`)
-  }
-}
-
-/** Lecture §4.4: y¹⁰⁰⁰ = w⁹⁹⁹ and its gradient, by BPTT through 1000 steps. */
-const section4_4 = (print: (line: string) => void): void => {
-  print('§4.4 1000-step linear RNN, input 1 then 0: y¹⁰⁰⁰ = w⁹⁹⁹ and ∂y/∂w by BPTT')
-  for (const w of MEMORY_WEIGHTS) {
-    const { y, dydw } = explodingGradient(w)
-    print(
-      `  w = ${String(w).padEnd(5)} y = ${(y === 0 ? '0' : y.toPrecision(7)).padStart(13)}   ∂y/∂w = ${dydw === 0 ? '0' : dydw.toPrecision(4)}`,
-    )
-  }
-}
-
-const SECTION_RUNNERS: Record<(typeof SECTIONS)[number], (print: (line: string) => void) => void> = {
-  '2.2': section2_2,
-  '3.2': section3_2,
-  '4.4': section4_4,
-}
 
 /**
- * Runs the command; returns the process exit code: 0 ok, 1 the report could not be written,
- * 2 bad usage. Each failure is one line on `printError` (the usage text follows a usage error).
+ * Runs the command; returns the process exit code: 0 the run finished, 1 a section failed or a
+ * report could not be written (or, with `--strict`, a claim does not hold), 2 bad usage.
  */
-export const main = async (
-  argv: readonly string[],
-  print: (line: string) => void = console.log,
-  printError: (line: string) => void = console.error,
-): Promise<number> => {
-  const args = decodeArgs(argv)
+export const main = async (argv: readonly string[], io: Partial<Io> = {}): Promise<number> => {
+  const full: Io = { ...standardIo(), ...io }
+  const args = decodeArgs(
+    argv,
+    full.experiments.map((s) => s.id),
+  )
   if (E.isLeft(args)) {
-    printError(`recurrent: ${showBoundaryError(args.left)}`)
-    printError(USAGE)
+    const error = printer(full.stderr)
+    error(`recurrent: ${showBoundaryError(args.left)}`)
+    error(USAGE)
     return 2
   }
-  return run(args.right, print, printError)
+  return run(args.right, full)
+}
+
+const run = async (args: Args, io: Io): Promise<number> => {
+  const print = printer(io.stdout)
+  switch (args.command) {
+    case 'help':
+      print(
+        args.topic === 'lecture'
+          ? lectureHelp(io.experiments)
+          : args.topic === 'seeds'
+            ? SEEDS_HELP
+            : args.topic === 'backends'
+              ? BACKENDS_HELP
+              : USAGE,
+      )
+      return 0
+    case 'backends':
+      return listBackends(print)
+    case 'lecture':
+      return lecture(args, io)
+    case 'seeds':
+      return seeds(args, io)
+  }
 }
 
 /** The kernel providers and gpu.js modes available here, and the reason for each one that is not. */
@@ -102,103 +141,146 @@ const listBackends = async (print: (line: string) => void): Promise<number> => {
   return 0
 }
 
-const run = async (
-  args: Args,
-  print: (line: string) => void,
-  printError: (line: string) => void,
-): Promise<number> => {
-  if (args.command === 'help') {
-    print(USAGE)
-    return 0
+/** The lecture package's version, Node's, and the kernel provider in use. */
+const meta = (): Meta => {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string
   }
-  if (args.command === 'backends') return listBackends(print)
-  const sections = args.section ? [args.section] : SECTIONS
-  const lines: string[] = []
-  const both = (line: string) => {
-    lines.push(line)
-    print(line)
-  }
-  for (const s of sections) SECTION_RUNNERS[s](both)
-  if (args.out !== undefined) {
-    const written = writeReport(args.out, 'lecture.txt', `${lines.join('\n')}\n`)
-    if (E.isLeft(written)) {
-      printError(`recurrent: ${showBoundaryError(written.left)}`)
-      return 1
-    }
-    print(`report written to ${written.right}`)
-  }
-  return 0
+  return { version: pkg.version, node: process.version, backend: T.currentBackend().name }
 }
 
-/** A report that could not be written: `path` is the file or folder, `reason` the system's. */
-export type WriteError = BoundaryError<'WriteError'>
+const seconds = (s: number): string => `${formatNumber(Number(s.toFixed(s < 10 ? 2 : 1)))} s`
 
-/** The system's words for a file-system failure: `EACCES permission denied`. */
-const systemReason = (e: unknown): string => {
-  const { code, message } = e as { code?: unknown; message?: unknown }
-  const text = String(message ?? e)
-  // Node's messages read `EACCES: permission denied, open '/x/y'`: keep the code and the words.
-  const words = /^[A-Z0-9_]+: ([^,]*)/.exec(text)?.[1]
-  return typeof code === 'string' ? `${code} ${words ?? text}` : text
+/** A section as the terminal shows it once it has run. */
+const sectionLines = (r: SectionRun): string[] => {
+  const lines = [`  ${verdict(r)} in ${seconds(r.seconds)}`, `  claim: ${r.section.claim}`]
+  if ('error' in r) return [...lines, `  error: ${describeError(r.error).split('\n')[0]}`]
+  lines.push(`  criterion: ${r.section.criterion}`)
+  for (const table of r.output.tables) lines.push('', ...textTable(table, '  '))
+  const metrics = flattenMetrics(metricsJson(r.output.metrics))
+  if (metrics.length > 0)
+    lines.push('', ...textTable({ title: 'metrics', columns: ['metric', 'value'], rows: metrics }, '  '))
+  return lines
 }
 
-const writeError = (what: string, path: string, e: unknown): WriteError =>
-  boundaryError('WriteError', `cannot ${what}: ${systemReason(e)}`, path)
-
-/**
- * Creates `dir` and the folders above it that are missing. One attempt per level, so a path the
- * system keeps refusing (such as one under `/proc`) fails instead of looping.
- */
-const makeFolder = (dir: string): void => {
-  try {
-    mkdirSync(dir)
-  } catch (e) {
-    const code = (e as { code?: unknown }).code
-    if (code === 'EEXIST' && statSync(dir).isDirectory()) return
-    const parent = dirname(dir)
-    if (code !== 'ENOENT' || parent === dir) throw e
-    makeFolder(parent)
-    mkdirSync(dir)
-  }
-}
-
-/** Removes a temporary file this process made; a failure to remove it is not the one to report. */
-const discard = (file: string): void => {
-  try {
-    rmSync(file, { force: true })
-  } catch {}
+/** A section that threw, on stderr with its stack, as soon as it ends. */
+const reportFailure = (r: SectionRun, error: (line: string) => void): void => {
+  if ('error' in r) error(`recurrent: §${r.section.id} failed: ${describeError(r.error)}`)
 }
 
 /**
- * Writes `text` to `dir/name` atomically: a temporary file in the same folder, then a rename, so
- * a reader never sees a half-written report. Every file-system failure is a `WriteError` naming
- * the path; the temporary file is removed whenever the rename did not happen.
+ * Sends `console.log`, `console.info` and `console.debug` to `out` until the returned function is
+ * called: with `--json`, whatever an experiment or a library logs must not reach stdout.
  */
-export const writeReport = (dir: string, name: string, text: string): E.Either<WriteError, string> => {
-  try {
-    makeFolder(dir)
-  } catch (e) {
-    return E.left(writeError('create the folder', dir, e))
+const divertConsole = (out: Output): (() => void) => {
+  const saved = { log: console.log, info: console.info, debug: console.debug }
+  const write = (...values: unknown[]) => {
+    out.write(`${format(...values)}\n`)
   }
-  const file = join(dir, name)
-  const temporary = join(dir, `.${name}.${process.pid}.${Date.now().toString(36)}.tmp`)
-  let fd: number
+  console.log = write
+  console.info = write
+  console.debug = write
+  return () => Object.assign(console, saved)
+}
+
+const lecture = async (args: Extract<Args, { command: 'lecture' }>, io: Io): Promise<number> => {
+  if (!args.json) return lectureRun(args, io)
+  const restore = divertConsole(io.stderr)
   try {
-    fd = openSync(temporary, 'wx')
-  } catch (e) {
-    return E.left(writeError('write', file, e))
+    return await lectureRun(args, io)
+  } finally {
+    restore()
   }
-  try {
-    try {
-      writeFileSync(fd, text)
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
+}
+
+const lectureRun = async (args: Extract<Args, { command: 'lecture' }>, io: Io): Promise<number> => {
+  // With --json, stdout carries the JSON alone; everything a person reads goes to stderr.
+  const textOut = args.json ? io.stderr : io.stdout
+  const say = printer(textOut)
+  const error = printer(io.stderr)
+  const sections = selectSections(io.experiments, args.sections)
+  const progress = progressDisplay(textOut)
+  say(
+    sections.length === 0
+      ? 'no section is registered'
+      : `${sections.length} section${sections.length === 1 ? '' : 's'}, seed ${args.seed}, ${args.full ? 'full' : 'default'} size`,
+  )
+  const started = performance.now()
+  const runs = await runSections(sections, {
+    seed: args.seed,
+    full: args.full,
+    observer: {
+      sectionStart: (s) => {
+        say()
+        say(`§${s.id} ${s.title}`)
+      },
+      event: (s, e) => progress.event?.(s, e),
+      sectionEnd: (r) => {
+        progress.sectionEnd?.(r)
+        for (const line of sectionLines(r)) say(line)
+        reportFailure(r, error)
+      },
+    },
+  })
+  const totalSeconds = (performance.now() - started) / 1000
+  const results = resultsOf(runs, { seed: args.seed, full: args.full, totalSeconds, meta: meta() })
+  const threw = runs.filter((r) => 'error' in r).length
+  const { html, failures } = await reportHtml(runs, results)
+  for (const f of failures)
+    error(`recurrent: §${f.section} plot ${JSON.stringify(f.plot)} not rendered: ${describeError(f.error)}`)
+  let written = true
+  for (const [name, text] of [
+    ['results.json', resultsText(results)],
+    ['index.html', html],
+  ] as const) {
+    const w = writeReport(args.out, name, text)
+    if (E.isLeft(w)) {
+      error(`recurrent: ${showBoundaryError(w.left)}`)
+      written = false
+      break
     }
-    renameSync(temporary, file)
-  } catch (e) {
-    discard(temporary)
-    return E.left(writeError('write', file, e))
   }
-  return E.right(file)
+  if (args.json) io.stdout.write(resultsText(results))
+  const hold = runs.filter((r) => !('error' in r) && r.output.holds).length
+  const notHold = runs.length - hold - threw
+  say()
+  say(
+    `${hold} of ${runs.length} claim${runs.length === 1 ? '' : 's'} hold${hold === 1 ? 's' : ''}, ${notHold} do${notHold === 1 ? 'es' : ''} not, ${threw} failed; ${seconds(totalSeconds)}`,
+  )
+  if (written) say(`report written to ${join(args.out, 'index.html')} (and results.json beside it)`)
+  if (threw > 0 || failures.length > 0 || !written) return 1
+  return args.strict && notHold > 0 ? 1 : 0
+}
+
+const seeds = async (args: Extract<Args, { command: 'seeds' }>, io: Io): Promise<number> => {
+  const say = printer(io.stdout)
+  const error = printer(io.stderr)
+  const sections = selectSections(io.experiments, args.sections)
+  const progress = progressDisplay(io.stdout)
+  const sweep: SeedRuns[] = []
+  let failed = 0
+  for (const seed of SEEDS) {
+    const runs = await runSections(sections, {
+      seed,
+      full: false,
+      observer: {
+        sectionStart: (s) => say(`seed ${seed} §${s.id} ${s.title}`),
+        event: (s, e) => progress.event?.(s, e),
+        sectionEnd: (r) => {
+          progress.sectionEnd?.(r)
+          say(`  ${verdict(r)} in ${seconds(r.seconds)}`)
+          reportFailure(r, error)
+        },
+      },
+    })
+    failed += runs.filter((r) => 'error' in r).length
+    sweep.push({ seed, runs })
+  }
+  const w = writeReport(dirname(args.out), basename(args.out), seedsMarkdown(sweep, meta()))
+  if (E.isLeft(w)) {
+    error(`recurrent: ${showBoundaryError(w.left)}`)
+    return 1
+  }
+  say(`table written to ${w.right}`)
+  return failed > 0 ? 1 : 0
 }

@@ -1,0 +1,48 @@
+/**
+ * Where each report section rests: the docs page that states its claim, the code that implements
+ * its experiment and the test that checks it. An experiment may say so itself (string fields
+ * `docs`, `code`, `test` next to its `id`); otherwise this table, the one place that maps a
+ * section id to its files, does.
+ */
+import type { Section } from '@recurrent/tasks'
+
+/** The files behind a section, as paths from the repository root (a docs page may carry an anchor). */
+export interface SectionSources {
+  readonly docs?: string
+  readonly code?: string
+  readonly test?: string
+}
+
+/** The lecture's sections and their files. */
+export const SECTION_SOURCES: Readonly<Record<string, SectionSources>> = {
+  '1.2': { docs: 'docs/lecture.md#12-a-feedforward-network-cannot-fill-slots' },
+  '2.2': { docs: 'docs/section-2.md#22-the-worked-example' },
+  '3.2': { docs: 'docs/section-3.md#32-the-toy' },
+  '3.3': { docs: 'docs/lecture.md#33-four-inputs-per-cell' },
+  '4.3': { docs: 'docs/section-4.md#43-clipping' },
+  '4.4': { docs: 'docs/lecture.md#44-exploding-and-vanishing-gradients' },
+  '4.5': { docs: 'docs/lecture.md#45-remedies' },
+}
+
+const field = (section: Section, name: keyof SectionSources): string | undefined => {
+  const value = (section as unknown as Record<string, unknown>)[name]
+  return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+/**
+ * The files behind `section`: each from the section itself where it names one, else from
+ * {@link SECTION_SOURCES}.
+ *
+ * @example
+ * const s = { id: '2.2', title: 't', claim: 'c', criterion: 'k', code: 'packages/tasks/src/sections/all-ones.ts', run: () => null }
+ * assert.deepStrictEqual(sourcesOf(s), { docs: 'docs/section-2.md#22-the-worked-example', code: 'packages/tasks/src/sections/all-ones.ts' })
+ */
+export const sourcesOf = (section: Section): SectionSources => {
+  const known: SectionSources = Object.hasOwn(SECTION_SOURCES, section.id) ? SECTION_SOURCES[section.id]! : {}
+  const out: { docs?: string; code?: string; test?: string } = {}
+  for (const name of ['docs', 'code', 'test'] as const) {
+    const value = field(section, name) ?? known[name]
+    if (value !== undefined) out[name] = value
+  }
+  return out
+}
