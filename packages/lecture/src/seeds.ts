@@ -22,8 +22,8 @@ const md = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r?\n/g
 
 /**
  * The Markdown page of a sweep: a table with one row per section and metric and one column per
- * seed, each section led by its `holds` row (✓, ✗, or `failed` where the section threw); a metric
- * a seed did not report is `·`.
+ * seed, each section led by its `holds` row (✓, ✗, or `failed` where the section threw), which
+ * names it in full; a metric a seed did not report is `·`.
  *
  * @example
  * const section = { id: '0.1', title: 'doubling', claim: 'c', criterion: 'k' }
@@ -31,7 +31,7 @@ const md = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r?\n/g
  * const page = seedsMarkdown([runs(0, true), runs(1, false)], { version: '0.1.0', node: 'v20', backend: 'auto' })
  * assert.ok(page.includes('| section | metric | seed 0 | seed 1 |'))
  * assert.ok(page.includes('| §0.1 doubling | holds | ✓ | ✗ |'))
- * assert.ok(page.includes('| §0.1 doubling | twice | 0 | 2 |'))
+ * assert.ok(page.includes('| §0.1 | twice | 0 | 2 |'))
  */
 export const seedsMarkdown = (sweep: readonly SeedRuns[], meta: Meta): string => {
   const order: { id: string; title: string }[] = []
@@ -42,10 +42,9 @@ export const seedsMarkdown = (sweep: readonly SeedRuns[], meta: Meta): string =>
   const header = ['section', 'metric', ...sweep.map(({ seed }) => `seed ${seed}`)]
   const rows: string[][] = []
   for (const { id, title } of order) {
-    const name = `§${id} ${title}`
     const runs = bySeed.map((m) => m.get(id))
     rows.push([
-      name,
+      `§${id} ${title}`,
       'holds',
       ...runs.map((r) => (r === undefined ? '·' : 'error' in r ? 'failed' : r.output.holds ? '✓' : '✗')),
     ])
@@ -54,16 +53,17 @@ export const seedsMarkdown = (sweep: readonly SeedRuns[], meta: Meta): string =>
     )
     const metrics: string[] = []
     for (const v of values) for (const k of v.keys()) if (!metrics.includes(k)) metrics.push(k)
-    for (const metric of metrics) rows.push([name, metric, ...values.map((v) => v.get(metric) ?? '·')])
+    for (const metric of metrics) rows.push([`§${id}`, metric, ...values.map((v) => v.get(metric) ?? '·')])
   }
   const line = (cells: readonly string[]) => `| ${cells.map(md).join(' | ')} |`
   const seeds = sweep.map(({ seed }) => seed)
   return [
-    '# Results over five seeds',
+    `# Results over ${seeds.length} seeds`,
     '',
     `Every experiment at its default size with seeds ${seeds.join(', ')} (\`recurrent lecture --seed N\` runs one`,
     'of them; `npm run lecture:seeds` writes this page). A claim holds (✓) or not (✗) by its',
-    'criterion, as docs/experiments.md describes; `failed`: the section threw; `—`: a non-finite value.',
+    'criterion, as [experiments.md](experiments.md) describes; `failed`: the section threw; `—`: null (a non-finite',
+    'number, or nothing to report); `·`: not reported with that seed.',
     '',
     `@recurrent/lecture ${meta.version}, Node ${meta.node}, kernel provider ${meta.backend}.`,
     '',
