@@ -1,9 +1,7 @@
 /** `@recurrent/lecture`: the lecture's experiments and the `recurrent` command. */
-export { allOnesWeights, runAllOnes, SECTION_2_2_INPUTS } from './all-ones.ts'
 export { type Args, COMMANDS, DEFAULT_OUT, DEFAULT_SEEDS_OUT, decodeArgs, type UsageError } from './args.ts'
 export { explodingGradient, MEMORY_WEIGHTS } from './exploding-gradients.ts'
 export { flattenMetrics, formatCell, formatNumber, textTable } from './format.ts'
-export { LSTM_TOY_INPUTS, lstmToy, runLstmToy } from './lstm-toy.ts'
 export { type Io, main } from './main.ts'
 export { renderPlot } from './plots.ts'
 export { barDisplay, lineDisplay, type Output, progressDisplay } from './progress.ts'

@@ -14,4 +14,46 @@ export {
   section,
   type Table,
 } from './experiment.ts'
+export {
+  type AllOnesConfig,
+  type AllOnesMetrics,
+  allOnesExperiment,
+  allOnesWeights,
+  runAllOnes,
+  SECTION_2_2_INPUTS,
+} from './sections/all-ones.ts'
+export {
+  type CliffData,
+  cliffCell,
+  cliffData,
+  cliffLoss,
+  cliffParams,
+  curvatureAlongW1,
+  type DescentSummary,
+  descend,
+  type ErrorSurfaceConfig,
+  type ErrorSurfaceMetrics,
+  errorSurfaceExperiment,
+  lossSurface,
+  type PathPoint,
+} from './sections/error-surface.ts'
 export { EXPERIMENTS } from './sections/index.ts'
+export {
+  LSTM_TOY_INPUTS,
+  LSTM_TOY_TOLERANCE,
+  type LstmToyConfig,
+  type LstmToyMetrics,
+  type LstmToyStep,
+  lstmToy,
+  lstmToyExperiment,
+  lstmToyRule,
+  runLstmToy,
+} from './sections/lstm-toy.ts'
+export {
+  countCells,
+  countParameters,
+  type ParameterCount,
+  type ParameterCountConfig,
+  type ParameterCountMetrics,
+  parameterCountExperiment,
+} from './sections/parameter-count.ts'

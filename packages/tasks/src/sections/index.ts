@@ -2,11 +2,18 @@
  * Every experiment of the lecture, in the lecture's order. The command line, the report and the
  * tests iterate over this list; an experiment's `id` is its lecture section.
  */
-import type { Section } from '../experiment.ts'
+import { type Section, section } from '../experiment.ts'
+import { allOnesExperiment } from './all-ones.ts'
+import { errorSurfaceExperiment } from './error-surface.ts'
+import { lstmToyExperiment } from './lstm-toy.ts'
+import { parameterCountExperiment } from './parameter-count.ts'
 
 /** The lecture's experiments in section order. */
 export const EXPERIMENTS: readonly Section[] = [
   // §1.2 slot filling
-  // §2.2, §3.2, §3.3
-  // §4.3, §4.4, §4.5
+  section(allOnesExperiment),
+  section(lstmToyExperiment),
+  section(parameterCountExperiment),
+  section(errorSurfaceExperiment),
+  // §4.4, §4.5
 ]
