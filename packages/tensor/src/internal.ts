@@ -8,7 +8,11 @@
  * - tracing: `emit`, `emitMany`, `withTracer`, `untraced`, `isTracing` (what `@recurrent/autograd`
  *   records its tape with);
  * - elementwise kernels: `compile`, `mapElements`, `coerce`;
- * - argument checks: `requireDType`, `readOptions`, `readDType`, `optionKinds`, `describeValue`.
+ * - argument checks: `requireDType`, `readOptions`, `readDType`, `optionKinds`, `describeValue`;
+ * - the f32 LSTM and GRU recurrences in WebAssembly (`wasmLstmForward`, `wasmLstmBackward`,
+ *   `wasmGruForward`, `wasmGruBackward`, `wasmRecurrenceAvailable`) and their vectorised
+ *   functions (`wasmVectorFunction`, `ACTIVATION_ERROR`), used by `@recurrent/cells`' fused
+ *   sequence ops.
  */
 import type { TypedArray } from './dtype.ts'
 import type { Storage, Tensor } from './tensor.ts'
@@ -36,3 +40,16 @@ export const dataOf = (t: Tensor): TypedArray => t.data
  * assert.strictEqual(I.storageOf(T.tensor([1])).device, 'cpu')
  */
 export const storageOf = (t: Tensor): Storage => t.storage
+export {
+  ACTIVATION_ERROR,
+  type RecurrenceGrads,
+  type RecurrenceSizes,
+  type RecurrenceTape,
+  type VectorFunction,
+  wasmGruBackward,
+  wasmGruForward,
+  wasmLstmBackward,
+  wasmLstmForward,
+  wasmRecurrenceAvailable,
+  wasmVectorFunction,
+} from './wasm-recurrence.ts'

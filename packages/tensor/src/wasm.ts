@@ -46,6 +46,8 @@ interface Kernels {
   ) => void
   /** The second thread's control words, when one runs. */
   readonly control: Int32Array | undefined
+  /** Every export of the module, for the kernels laid out by other files (`wasm-recurrence.ts`). */
+  readonly exports: Readonly<Record<string, unknown>>
 }
 
 /** The compiled kernels, next to the package's built JavaScript (`dist/`). */
@@ -115,8 +117,9 @@ const kernels = (): Kernels | string => {
         },
       },
     })
-    const { matmul } = instance.exports as unknown as Pick<Kernels, 'matmul'>
-    loaded = { memory, matmul, control: startWorker(module, memory) }
+    const exports = instance.exports as Readonly<Record<string, unknown>>
+    const { matmul } = exports as unknown as Pick<Kernels, 'matmul'>
+    loaded = { memory, matmul, control: startWorker(module, memory), exports }
   } catch (e) {
     const err = e as NodeJS.ErrnoException
     loaded =
@@ -137,6 +140,40 @@ const reserve = (k: Kernels, bytes: number): Float32Array => {
     view = new Float32Array(k.memory.buffer)
   return view
 }
+
+/**
+ * Linear memory for a kernel that lays out its own operands (`wasm-recurrence.ts`): at least
+ * `bytes` from `WASM_BASE`, as an f32 view (and an i32 view of the same bytes). The matmul's
+ * resident weight is forgotten, since the caller overwrites it.
+ */
+export const wasmHeap = (
+  bytes: number,
+): { readonly kernels: Kernels; readonly f32: Float32Array; readonly i32: Int32Array } | string => {
+  const k = kernels()
+  if (typeof k === 'string') return k
+  resident = undefined
+  const f32 = reserve(k, bytes)
+  if (i32View === undefined || i32View.buffer !== f32.buffer) i32View = new Int32Array(f32.buffer)
+  return { kernels: k, f32, i32: i32View }
+}
+let i32View: Int32Array | undefined
+
+/** Where operands laid out by other files may start (bytes): above the module's static data. */
+export const WASM_BASE = BASE
+
+/**
+ * C[m×n] = op(A)·op(B) on operands already in linear memory (byte addresses and byte strides, as
+ * the matmul kernel takes them; `scratch` needs 64·inner bytes): split by rows over the second
+ * thread by the same fixed rule as `T.matmul` on this provider, so the bits do not depend on it.
+ */
+export const wasmProductInPlace = (
+  k: Kernels,
+  at: { a: number; b: number; c: number; scratch: number },
+  m: number,
+  inner: number,
+  n: number,
+  strides: { aRow: number; aCol: number; bRow: number; bCol: number },
+): void => product(k, at.a, at.b, at.c, m, inner, n, at.scratch, strides)
 
 /** Products below this many multiply-adds stay on one thread (waking the other costs more). */
 const PARALLEL_MIN = 1 << 22

@@ -44,6 +44,13 @@ export const LECTURE_GOLDEN: Tolerance = { atol: 0, rtol: 1e-6 }
 export const FORMULA_F64: Tolerance = { atol: 1e-300, rtol: 1e-14 }
 
 /**
+ * A vectorised f32 kernel (`exp`, `σ`, `tanh` in f32x4 lanes) against the f64 formula it
+ * approximates: a few f32 ulps relative (the largest measured is 2.83 ulp, σ at x ≈ −2; bench's
+ * `bench:activations`); `atol` admits one spacing of subnormal f32 results.
+ */
+export const FORMULA_F32: Tolerance = { atol: 2 ** -149, rtol: 3 * 2 ** -23 }
+
+/**
  * f64 products regrouped, `(AB)C` against `A(BC)`, over values up to 10: terms of up to ~10⁴
  * cancel, so results near 0 differ in absolute terms more than TOL.f64 allows.
  */

@@ -17,7 +17,7 @@ import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import * as I from '@recurrent/tensor/internal'
 import type { GruParams } from '../gru.ts'
-import { recurrentProduct } from './recurrence.ts'
+import { recurrentProduct, wasmRecurrence } from './recurrence.ts'
 
 /** The GRU's activations: σ for r and z, tanh for n (values and slopes through outputs). */
 const { sigmoid, tanh } = T.ACTIVATION_RULES
@@ -27,7 +27,16 @@ export interface GruSequenceWeights {
   readonly b_hh: Tensor
 }
 
+/** What the WebAssembly recurrence's backward pass needs (see `wasmRecurrence`). */
+interface WasmSaved {
+  readonly kind: 'wasm'
+  readonly xp: Tensor
+  readonly w: GruSequenceWeights
+  readonly tape: I.RecurrenceTape
+}
+
 interface Saved {
+  readonly kind: 'ts'
   readonly xp: Tensor
   readonly w: GruSequenceWeights
   readonly lengths: readonly number[]
@@ -37,13 +46,46 @@ interface Saved {
 
 type Out = { output: Tensor; h: Tensor }
 
+const f32 = (t: Tensor): Float32Array => I.dataOf(t) as Float32Array
+
+/** The f32 recurrence in WebAssembly (`wasmRecurrence` chose it). */
+const runWasm = (
+  xp: Tensor,
+  w: GruSequenceWeights,
+  h0: Tensor,
+  lengths: readonly number[],
+  save: boolean,
+): [Out, WasmSaved | null] => {
+  const [steps, B, G] = xp.shape
+  const H = G / 3
+  const r = I.wasmGruForward(
+    { steps, batch: B, hidden: H },
+    { xp: f32(xp), W_hh: f32(w.W_hh), b_hh: f32(w.b_hh), h0: f32(h0), lengths },
+    save,
+  )
+  const out = { output: I.fromData(r.output, [steps, B, H], 'f32'), h: I.fromData(r.h, [B, H], 'f32') }
+  return [out, r.tape ? { kind: 'wasm', xp, w, tape: r.tape } : null]
+}
+
+const backwardWasm = (r: WasmSaved, ct: Out): [Tensor, GruSequenceWeights, Tensor] => {
+  const [steps, B, G] = r.xp.shape
+  const H = G / 3
+  const g = I.wasmGruBackward(r.tape, { W_hh: f32(r.w.W_hh), dy: f32(ct.output), dh: f32(ct.h) })
+  return [
+    I.fromData(g.dxp, [steps, B, G], 'f32'),
+    { W_hh: I.fromData(g.dW_hh, [G, H], 'f32'), b_hh: I.fromData(g.db_hh, [G], 'f32') },
+    I.fromData(g.dh0, [B, H], 'f32'),
+  ]
+}
+
 const run = (
   xp: Tensor,
   w: GruSequenceWeights,
   h0: Tensor,
   lengths: readonly number[],
   save: boolean,
-): [Out, Saved | null] => {
+): [Out, Saved | WasmSaved | null] => {
+  if (wasmRecurrence(xp.dtype, true)) return runWasm(xp, w, h0, lengths, save)
   const [steps, B, G] = xp.shape
   const H = G / 3
   const dt = xp.dtype
@@ -86,10 +128,11 @@ const run = (
     output: I.fromData(out, [steps, B, H], dt),
     h: T.tensor(h, { shape: [B, H], dtype: dt }),
   }
-  return [result, saved ? { xp, w, lengths, ...saved } : null]
+  return [result, saved ? { kind: 'ts', xp, w, lengths, ...saved } : null]
 }
 
-const backward = (r: Saved, ct: Out): [Tensor, GruSequenceWeights, Tensor] => {
+const backward = (r: Saved | WasmSaved, ct: Out): [Tensor, GruSequenceWeights, Tensor] => {
+  if (r.kind === 'wasm') return backwardWasm(r, ct)
   const [steps, B, G] = r.xp.shape
   const H = G / 3
   const dt = r.xp.dtype
@@ -159,9 +202,9 @@ export const gruSequence = (
     (x: Tensor, w: GruSequenceWeights, h: Tensor) => run(x, w, h, lengths, false)[0],
     (x: Tensor, w: GruSequenceWeights, h: Tensor) => {
       const [out, saved] = run(x, w, h, lengths, true)
-      return [out, saved as Saved]
+      return [out, saved as Saved | WasmSaved]
     },
-    (saved: Saved, ct: Out) => backward(saved, ct),
+    (saved: Saved | WasmSaved, ct: Out) => backward(saved, ct),
   )(xp, weights, h0)
 
 /** `Cell.scanProjected` of `gru()`: the cell's parameters and state mapped onto `gruSequence`. */

@@ -23,7 +23,7 @@ import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import * as I from '@recurrent/tensor/internal'
 import type { LstmParams, LstmState } from '../lstm.ts'
-import { recurrentProduct } from './recurrence.ts'
+import { recurrentProduct, wasmRecurrence } from './recurrence.ts'
 
 /** The standard activations: σ for the gates, tanh for g and h (values and slopes through outputs). */
 const { sigmoid, tanh } = T.ACTIVATION_RULES
@@ -42,7 +42,16 @@ export interface LstmSequenceWeights {
   readonly peep: Peepholes | null
 }
 
+/** What the WebAssembly recurrence's backward pass needs (see `wasmRecurrence`). */
+interface WasmSaved {
+  readonly kind: 'wasm'
+  readonly xp: Tensor
+  readonly w: LstmSequenceWeights
+  readonly tape: I.RecurrenceTape
+}
+
 interface Saved {
+  readonly kind: 'ts'
   readonly xp: Tensor
   readonly w: LstmSequenceWeights
   readonly lengths: readonly number[]
@@ -54,6 +63,54 @@ interface Saved {
 
 type Out = { output: Tensor; h: Tensor; c: Tensor }
 
+const f32 = (t: Tensor): Float32Array => I.dataOf(t) as Float32Array
+
+/** The f32 recurrence in WebAssembly (`wasmRecurrence` chose it). */
+const runWasm = (
+  xp: Tensor,
+  w: LstmSequenceWeights,
+  h0: Tensor,
+  c0: Tensor,
+  lengths: readonly number[],
+  save: boolean,
+): [Out, WasmSaved | null] => {
+  const [steps, B, G] = xp.shape
+  const H = G / 4
+  const r = I.wasmLstmForward(
+    { steps, batch: B, hidden: H },
+    { xp: f32(xp), W_hh: f32(w.W_hh), b_hh: f32(w.b_hh), h0: f32(h0), c0: f32(c0), lengths },
+    save,
+  )
+  const out = {
+    output: I.fromData(r.output, [steps, B, H], 'f32'),
+    h: I.fromData(r.h, [B, H], 'f32'),
+    c: I.fromData(r.c as Float32Array, [B, H], 'f32'),
+  }
+  return [out, r.tape ? { kind: 'wasm', xp, w, tape: r.tape } : null]
+}
+
+const backwardWasm = (r: WasmSaved, ct: Out): [Tensor, LstmSequenceWeights, Tensor, Tensor] => {
+  const [steps, B, G] = r.xp.shape
+  const H = G / 4
+  const g = I.wasmLstmBackward(r.tape, {
+    W_hh: f32(r.w.W_hh),
+    dy: f32(ct.output),
+    dh: f32(ct.h),
+    dc: f32(ct.c),
+  })
+  return [
+    I.fromData(g.dxp, [steps, B, G], 'f32'),
+    {
+      W_hh: I.fromData(g.dW_hh, [G, H], 'f32'),
+      b_hh: I.fromData(g.db_hh, [G], 'f32'),
+      W_ch: null,
+      peep: null,
+    },
+    I.fromData(g.dh0, [B, H], 'f32'),
+    I.fromData(g.dc0 as Float32Array, [B, H], 'f32'),
+  ]
+}
+
 const run = (
   xp: Tensor,
   w: LstmSequenceWeights,
@@ -61,7 +118,9 @@ const run = (
   c0: Tensor,
   lengths: readonly number[],
   save: boolean,
-): [Out, Saved | null] => {
+): [Out, Saved | WasmSaved | null] => {
+  if (wasmRecurrence(xp.dtype, w.W_ch === null && w.peep === null))
+    return runWasm(xp, w, h0, c0, lengths, save)
   const [steps, B, G] = xp.shape
   const H = G / 4
   const dt = xp.dtype
@@ -135,10 +194,11 @@ const run = (
     h: T.tensor(h, { shape: [B, H], dtype: dt }),
     c: T.tensor(c, { shape: [B, H], dtype: dt }),
   }
-  return [result, saved ? { xp, w, lengths, ...saved } : null]
+  return [result, saved ? { kind: 'ts', xp, w, lengths, ...saved } : null]
 }
 
-const backward = (r: Saved, ct: Out): [Tensor, LstmSequenceWeights, Tensor, Tensor] => {
+const backward = (r: Saved | WasmSaved, ct: Out): [Tensor, LstmSequenceWeights, Tensor, Tensor] => {
+  if (r.kind === 'wasm') return backwardWasm(r, ct)
   const [steps, B, G] = r.xp.shape
   const H = G / 4
   const dt = r.xp.dtype
@@ -231,9 +291,9 @@ export const lstmSequence = (
     (x: Tensor, w: LstmSequenceWeights, h: Tensor, c: Tensor) => run(x, w, h, c, lengths, false)[0],
     (x: Tensor, w: LstmSequenceWeights, h: Tensor, c: Tensor) => {
       const [out, saved] = run(x, w, h, c, lengths, true)
-      return [out, saved as Saved]
+      return [out, saved as Saved | WasmSaved]
     },
-    (saved: Saved, ct: Out) => backward(saved, ct),
+    (saved: Saved | WasmSaved, ct: Out) => backward(saved, ct),
   )(xp, weights, h0, c0)
 
 /**

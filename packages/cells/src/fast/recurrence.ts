@@ -1,11 +1,33 @@
 /**
  * Helpers shared by the whole-sequence recurrences (`fast/lstm-sequence.ts`, `fast/gru-sequence.ts`):
- * the per-step recurrent products on plain arrays. (Their activations on plain numbers are the
- * scalar functions of `T.ACTIVATION_RULES`.)
+ * the choice between the WebAssembly recurrence and the TypeScript loop, and the TypeScript loop's
+ * per-step recurrent products on plain arrays. (Its activations on plain numbers are the scalar
+ * functions of `T.ACTIVATION_RULES`.)
  */
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import * as I from '@recurrent/tensor/internal'
+
+/**
+ * Whether a whole-sequence op runs its recurrence, forward and backward, in WebAssembly
+ * (`I.wasmLstmForward`, `I.wasmGruForward`: f32 state, SIMD gate arithmetic, operands resident for
+ * the whole sequence) rather than in the TypeScript loop below (f64 state, products through
+ * `T.matmul`). All four must hold:
+ * - the dtype is f32 (f64 always takes the TypeScript loop: it is the oracle);
+ * - the cell is plain (`plain`: no peepholes, no `W_ch`; a projection never reaches these ops,
+ *   nor do activations other than σ and tanh);
+ * - the kernels are built and load here (`I.wasmRecurrenceAvailable()`);
+ * - the kernel provider in scope is the default `T.auto` or `T.wasm`: under any other
+ *   (`T.reference`, a GPU provider, a `T.dispatch` list) the TypeScript loop runs, with its
+ *   products on that provider.
+ * The choice depends on these alone, never on sizes or timings, so a run gives the same bits
+ * every time.
+ */
+export const wasmRecurrence = (dtype: T.DType, plain: boolean): boolean => {
+  if (dtype !== 'f32' || !plain) return false
+  const provider = T.currentBackend()
+  return (provider === T.auto || provider === T.wasm) && I.wasmRecurrenceAvailable()
+}
 
 /** Products below this many multiply-adds run as plain loops. */
 const SMALL_PRODUCT = 1 << 14

@@ -1,0 +1,188 @@
+/**
+ * The f32 LSTM and GRU recurrences in WebAssembly (`wasmRecurrence` chooses them under the default
+ * provider) equal the TypeScript loop of the same fused op (run under `T.reference`, which the
+ * predicate sends there) and the readable per-step cell in f64, to TOL.f32: outputs, final states
+ * and gradients through `grad` with respect to every parameter, the inputs and the initial state.
+ * Sizes cover odd batches and hidden sizes that are not multiples of the vector width (4) or the
+ * register tile (8); sequences are padded (`lengths`, 0 included) and start from random states;
+ * a scale puts gates into saturation.
+ */
+import { grad } from '@recurrent/autograd'
+import type { Tensor } from '@recurrent/tensor'
+import * as T from '@recurrent/tensor'
+import * as I from '@recurrent/tensor/internal'
+import { assertClose, EXACT, identical, numRuns, TOL } from '@recurrent/testkit'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { wasmRecurrence } from '../src/fast/recurrence.ts'
+import { type Cell, gru, lstm, rnn } from '../src/index.ts'
+
+const runs = { numRuns: numRuns(25) }
+
+const hidden = fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 15, max: 17 }), fc.constant(32))
+
+interface Case {
+  readonly params: Record<string, Tensor>
+  readonly xs: Tensor
+  readonly state0: Tensor | { h: Tensor; c: Tensor }
+  readonly lengths: number[]
+  readonly probe: Tensor[]
+}
+
+/** A random f32 case for `cell`: parameters from its init, ×scale; inputs and initial state. */
+const cases = (cell: Cell, isLstm: boolean) =>
+  fc
+    .record({
+      seed: fc.nat({ max: 2 ** 30 }),
+      I: fc.integer({ min: 1, max: 4 }),
+      H: hidden,
+      steps: fc.integer({ min: 1, max: 6 }),
+      batch: fc.integer({ min: 1, max: 5 }),
+      scale: fc.constantFrom(1, 1, 8),
+    })
+    .chain((s) =>
+      fc.tuple(
+        fc.constant(s),
+        fc.array(fc.integer({ min: 0, max: s.steps }), { minLength: s.batch, maxLength: s.batch }),
+      ),
+    )
+    .map(([s, lengths]): Case => {
+      const k = T.split(T.key(s.seed), 6)
+      const raw = cell.init(k[0], { inputSize: s.I, hiddenSize: s.H }) as Record<string, Tensor>
+      const params = Object.fromEntries(Object.entries(raw).map(([n, p]) => [n, T.mul(p, s.scale)]))
+      const xs = T.randn(k[1], [s.steps, s.batch, s.I])
+      const h = T.uniform(k[2], [s.batch, s.H], -1, 1)
+      const state0 = isLstm ? { h, c: T.mul(T.randn(k[3], [s.batch, s.H]), 2) } : h
+      // Random cotangent directions for the output and each state leaf.
+      const probe = [
+        T.randn(k[4], [s.steps, s.batch, s.H]),
+        ...T.split(k[5], 2).map((kk) => T.randn(kk, [s.batch, s.H])),
+      ]
+      return { params, xs, state0, lengths, probe }
+    })
+
+/** A scalar of the whole result: ⟨output, p0⟩ + ⟨h, p1⟩ (+ ⟨c, p2⟩). */
+const objective =
+  (layer: ReturnType<typeof rnn>, probe: Tensor[], lengths: number[]) =>
+  (q: { params: Record<string, Tensor>; xs: Tensor; state0: Case['state0'] }) => {
+    const { output, state } = layer.apply(q.params, q.xs, { state0: q.state0, lengths })
+    const leaves = T.treeLeaves(state as T.Tree)
+    return leaves.reduce(
+      (acc, l, i) => T.add(acc, T.sum(T.mul(l, probe[i + 1]))),
+      T.sum(T.mul(output, probe[0])),
+    )
+  }
+
+const toF64 = <A>(tree: A): A => T.treeMap(tree as T.Tree, (t) => T.cast(t, 'f64')) as A
+
+const closeTree = (a: T.Tree, b: T.Tree, what: string) => {
+  const xs = T.treeLeaves(a)
+  const ys = T.treeLeaves(b)
+  expect(xs.length).toBe(ys.length)
+  xs.forEach((x, i) => assertClose(T.cast(x, 'f64'), T.cast(ys[i], 'f64'), TOL.f32, `${what} leaf ${i}`))
+}
+
+for (const [name, cell, isLstm] of [
+  ['lstm()', lstm(), true],
+  ['lstm({ bias: false })', lstm({ bias: false }), true],
+  ['lstm({ forgetBias: 1 })', lstm({ forgetBias: 1 }), true],
+  ['gru()', gru(), false],
+  ['gru({ bias: false })', gru({ bias: false }), false],
+] as const) {
+  describe(`wasm recurrence: ${name}, f32`, () => {
+    const layer = rnn(cell as Cell)
+    const oracle = rnn(cell as Cell, { fast: false })
+    it('takes the wasm path under the default provider: its output is the kernel’s, bit for bit', () => {
+      const p = cell.init(T.key(1), { inputSize: 3, hiddenSize: 5 }) as unknown as Record<string, Tensor>
+      const xs = T.randn(T.key(2), [4, 3, 3])
+      const lengths = [4, 2, 0]
+      expect(wasmRecurrence('f32', true)).toBe(true)
+      const { output } = layer.apply(p, xs, { lengths })
+      const xp = (cell as Cell).inputProjection!(p, xs)
+      const H = 5
+      const zeros = new Float32Array(3 * H)
+      const b_hh = p.b_hh ? (I.dataOf(p.b_hh) as Float32Array) : new Float32Array(xp.shape[2])
+      const args = {
+        xp: I.dataOf(xp) as Float32Array,
+        W_hh: I.dataOf(p.W_hh) as Float32Array,
+        b_hh,
+        h0: zeros,
+        lengths,
+      }
+      const kernel = isLstm
+        ? I.wasmLstmForward({ steps: 4, batch: 3, hidden: H }, { ...args, c0: zeros }, false)
+        : I.wasmGruForward({ steps: 4, batch: 3, hidden: H }, args, false)
+      expect(identical(output, I.fromData(kernel.output, [4, 3, H], 'f32'))).toBe(true)
+    })
+    it(
+      'outputs and states equal the TypeScript loop and the f64 per-step cell',
+      () =>
+        fc.assert(
+          fc.property(cases(cell as Cell, isLstm), ({ params, xs, state0, lengths }) => {
+            const fast = layer.apply(params, xs, { state0, lengths })
+            const ts = T.withBackend(T.reference, () => layer.apply(params, xs, { state0, lengths }))
+            const f64 = oracle.apply(toF64(params), toF64(xs), { state0: toF64(state0), lengths })
+            closeTree(fast.output, ts.output, 'output vs TypeScript loop')
+            closeTree(fast.state, ts.state, 'state vs TypeScript loop')
+            closeTree(fast.output, f64.output, 'output vs f64 per-step cell')
+            closeTree(fast.state, f64.state, 'state vs f64 per-step cell')
+            // Padded steps output exactly 0; a sequence of length 0 keeps its initial state exactly.
+            const out = T.toTypedArray(fast.output)
+            const [steps, B, H] = fast.output.shape
+            for (let t = 0; t < steps; t++)
+              for (let b = 0; b < B; b++)
+                if (t >= lengths[b]) for (let j = 0; j < H; j++) expect(out[(t * B + b) * H + j]).toBe(0)
+            const rows = lengths.flatMap((l, b) => (l === 0 ? [b] : []))
+            const start = T.treeLeaves(state0 as T.Tree)
+            T.treeLeaves(fast.state as T.Tree).forEach((leaf, i) => {
+              const [now, was] = [T.toTypedArray(leaf), T.toTypedArray(start[i])]
+              for (const b of rows)
+                assertClose(
+                  T.tensor(now.slice(b * H, (b + 1) * H)),
+                  T.tensor(was.slice(b * H, (b + 1) * H)),
+                  EXACT,
+                  'state kept over length 0',
+                )
+            })
+          }),
+          runs,
+        ),
+      60_000,
+    )
+    it(
+      'gradients through grad equal the TypeScript loop’s and the f64 per-step cell’s',
+      () =>
+        fc.assert(
+          fc.property(cases(cell as Cell, isLstm), ({ params, xs, state0, lengths, probe }) => {
+            const args = { params, xs, state0 }
+            const fast = grad(objective(layer, probe, lengths))(args)
+            const ts = T.withBackend(T.reference, () => grad(objective(layer, probe, lengths))(args))
+            const f64 = grad(objective(oracle, probe.map(toF64), lengths))(toF64(args))
+            closeTree(fast as T.Tree, ts as T.Tree, 'gradient vs TypeScript loop')
+            closeTree(fast as T.Tree, f64 as T.Tree, 'gradient vs f64 per-step cell')
+          }),
+          runs,
+        ),
+      60_000,
+    )
+  })
+}
+
+describe('wasmRecurrence (the documented predicate)', () => {
+  it('holds for plain f32 cells under the default provider or T.wasm, and nowhere else', () => {
+    expect(wasmRecurrence('f32', true)).toBe(true)
+    expect(T.withBackend(T.wasm, () => wasmRecurrence('f32', true))).toBe(true)
+    expect(T.withBackend(T.reference, () => wasmRecurrence('f32', true))).toBe(false)
+    expect(wasmRecurrence('f64', true)).toBe(false)
+    expect(wasmRecurrence('f32', false)).toBe(false)
+  })
+  it('peephole LSTMs keep the TypeScript loop in f32, equal to the per-step cell', () => {
+    for (const cell of [lstm({ peephole: 'diagonal' }), lstm({ peephole: 'lecture' })]) {
+      const p = cell.init(T.key(3), { inputSize: 2, hiddenSize: 3 })
+      const xs = T.randn(T.key(4), [3, 2, 2])
+      const fast = rnn(cell).apply(p, xs, { lengths: [3, 1] })
+      const slow = rnn(cell, { fast: false }).apply(p, xs, { lengths: [3, 1] })
+      closeTree(fast.output, slow.output, 'peephole output')
+    }
+  })
+})

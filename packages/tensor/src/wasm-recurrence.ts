@@ -1,0 +1,470 @@
+/**
+ * The f32 LSTM and GRU recurrences in WebAssembly (kernels in `assembly/recurrence.ts`, built into
+ * `dist/kernels.wasm` with the matmul): one call runs every step of a sequence with its operands
+ * resident in linear memory, so nothing crosses to JavaScript between steps. Per step the
+ * forward pass computes `h_{t−1}·W_hhᵀ` on weights packed once per call (the matmul's 4×8 f32x4
+ * register tiles) and the gate arithmetic with vectorised `exp`, `σ` and `tanh`; the backward pass
+ * runs the `∂h`, `∂c` recursion with one `∂z·W_hh` product per step, then `∂W_hh = Σ_t ∂z_tᵀ·h_{t−1}`
+ * as one product over all steps (split over the second thread like any large product) and
+ * `∂b_hh = Σ_t ∂z_t` accumulated in f64. The input projection `x·W_ihᵀ + b_ih` stays outside
+ * (`xp`), and so does its backward (`∂xp` is returned).
+ *
+ * Arrays are the row-major data of the tensors: `xp` `[T, B, G·H]` (G = 4 for the LSTM, 3 for the
+ * GRU, gate blocks of H), `W_hh` `[G·H, H]`, `b_hh` `[G·H]`, states `[B, H]`, outputs `[T, B, H]`.
+ * A row `b` with `t ≥ lengths[b]` keeps its state and outputs 0 (and passes its state's
+ * cotangent through). Nothing here depends on timing or threads: the same inputs give the same bits.
+ *
+ * Accuracy of the vectorised functions against the f64 formulas (`Math.exp`,
+ * `T.ACTIVATION_RULES`), measured over every 61st f32 bit pattern (every sign and exponent, NaN,
+ * ±∞, subnormals) and every f32 with 1/4 ≤ |x| < 4 by `npm run bench:activations` in
+ * packages/bench: see `ACTIVATION_ERROR`.
+ *
+ * Internal API (`@recurrent/tensor/internal`): used by `@recurrent/cells`' fused sequence ops.
+ */
+import { WASM_BASE, wasmHeap, wasmProductInPlace } from './wasm.ts'
+
+interface RecurrenceExports {
+  mapActivation(kind: number, src: number, dst: number, n: number): void
+  packForward(w: number, dst: number, gates: number, H: number, Hp: number): void
+  packBackward(w: number, dst: number, gates: number, H: number, Hp: number): void
+  lstmForward(
+    xp: number,
+    packed: number,
+    bh: number,
+    h: number,
+    c: number,
+    lengths: number,
+    out: number,
+    z: number,
+    saved: number,
+    steps: number,
+    B: number,
+    H: number,
+    Hp: number,
+  ): void
+  lstmBackward(
+    dy: number,
+    dh: number,
+    dc: number,
+    saved: number,
+    packed: number,
+    lengths: number,
+    dz: number,
+    rec: number,
+    steps: number,
+    B: number,
+    Hp: number,
+  ): void
+  gruForward(
+    xp: number,
+    packed: number,
+    bh: number,
+    h: number,
+    lengths: number,
+    out: number,
+    z: number,
+    saved: number,
+    steps: number,
+    B: number,
+    H: number,
+    Hp: number,
+  ): void
+  gruBackward(
+    dy: number,
+    dh: number,
+    saved: number,
+    packed: number,
+    lengths: number,
+    dgx: number,
+    dgh: number,
+    rec: number,
+    steps: number,
+    B: number,
+    Hp: number,
+  ): void
+  columnSums(src: number, rows: number, cols: number, acc: number, dst: number): void
+}
+
+/**
+ * The largest errors of the vectorised functions measured against the f64 formulas, in units in
+ * the last place of the f32 result (`ulp`, against the unrounded f64 value, so 0.5 is correct
+ * rounding) and relative (`rel`, over results that are normal f32 numbers). NaN gives NaN, ±∞ the
+ * limits, ±0 the f64 values exactly (tanh(−0) = −0); e^x underflows to subnormals and 0 and
+ * overflows to ∞ where the f64 value rounded to f32 does.
+ */
+export const ACTIVATION_ERROR = {
+  exp: { ulp: 0.97, rel: 8.1e-8 },
+  sigmoid: { ulp: 2.83, rel: 2.0e-7 },
+  tanh: { ulp: 1.42, rel: 1.7e-7 },
+} as const
+
+/** The vectorised functions the recurrence kernels use. */
+export type VectorFunction = 'exp' | 'sigmoid' | 'tanh'
+const KIND: Record<VectorFunction, number> = { exp: 0, sigmoid: 1, tanh: 2 }
+
+/** Float (4-byte) slots from the start of the operands, each block aligned to a whole f32x4. */
+const layout = <K extends string>(sizes: Record<K, number>): { at: Record<K, number>; floats: number } => {
+  const at = {} as Record<K, number>
+  let next = WASM_BASE / 4
+  for (const key of Object.keys(sizes) as K[]) {
+    at[key] = next
+    next += Math.ceil(sizes[key] / 4) * 4
+  }
+  return { at, floats: next - WASM_BASE / 4 }
+}
+
+type Heap = { kernels: { exports: Readonly<Record<string, unknown>> }; f32: Float32Array; i32: Int32Array }
+const heapFor = (floats: number): Heap & { k: RecurrenceExports } => {
+  const heap = wasmHeap(4 * floats)
+  if (typeof heap === 'string') throw new Error(`wasm recurrence: ${heap}`)
+  return { ...heap, k: heap.kernels.exports as unknown as RecurrenceExports }
+}
+
+/**
+ * Whether the recurrence kernels run here (the module is built and loads): a caller checks this
+ * before choosing the wasm path, and otherwise keeps its TypeScript path.
+ *
+ * @example
+ * assert.strictEqual(typeof I.wasmRecurrenceAvailable(), 'boolean')
+ */
+export const wasmRecurrenceAvailable = (): boolean => typeof wasmHeap(0) !== 'string'
+
+/**
+ * The vectorised `exp`, `σ` or `tanh` of the recurrence kernels applied to every element (f32),
+ * for their parity properties and accuracy measurement.
+ *
+ * @example
+ * const y = I.wasmVectorFunction('tanh', new Float32Array([0, 1, -1]))
+ * assert.ok(Math.abs(y[1] - Math.tanh(1)) < 1e-6 && y[0] === 0)
+ */
+export const wasmVectorFunction = (f: VectorFunction, x: Float32Array): Float32Array => {
+  const { at, floats } = layout({ src: x.length, dst: x.length })
+  const { f32, k } = heapFor(floats)
+  f32.set(x, at.src)
+  k.mapActivation(KIND[f], 4 * at.src, 4 * at.dst, x.length)
+  return f32.slice(at.dst, at.dst + x.length)
+}
+
+/** Hidden size rounded up to whole f32x4 lanes. */
+const padded = (H: number): number => Math.ceil(H / 4) * 4
+
+/**
+ * Copies `rows` rows of `blocks` blocks of H values (`src`, dense) into the heap at `to` with
+ * blocks of Hp (the extra lanes 0).
+ */
+const putPadded = (
+  heap: Float32Array,
+  to: number,
+  src: ArrayLike<number>,
+  rows: number,
+  blocks: number,
+  H: number,
+) => {
+  const Hp = padded(H)
+  if (Hp === H) {
+    heap.set(src as Float32Array, to)
+    return
+  }
+  heap.fill(0, to, to + rows * blocks * Hp)
+  const s = src as Float32Array
+  for (let r = 0; r < rows * blocks; r++) heap.set(s.subarray(r * H, (r + 1) * H), to + r * Hp)
+}
+/** The inverse of putPadded: `rows·blocks` blocks of H values out of blocks of Hp at `from`. */
+const takePadded = (
+  heap: Float32Array,
+  from: number,
+  rows: number,
+  blocks: number,
+  H: number,
+): Float32Array => {
+  const Hp = padded(H)
+  if (Hp === H) return heap.slice(from, from + rows * blocks * H)
+  const out = new Float32Array(rows * blocks * H)
+  for (let r = 0; r < rows * blocks; r++) out.set(heap.subarray(from + r * Hp, from + r * Hp + H), r * H)
+  return out
+}
+const putLengths = (i32: Int32Array, at: number, lengths: readonly number[]) => {
+  for (let b = 0; b < lengths.length; b++) i32[at + b] = Math.max(0, Math.min(lengths[b], 0x7fffffff))
+}
+
+/** Sizes of one recurrence: steps T, batch B, hidden H, G gates. */
+export interface RecurrenceSizes {
+  readonly steps: number
+  readonly batch: number
+  readonly hidden: number
+}
+
+/**
+ * What the backward pass needs from a forward pass (opaque): the gates and previous states,
+ * copied out of linear memory once at the end of the forward call.
+ */
+export interface RecurrenceTape {
+  readonly cell: 'lstm' | 'gru'
+  readonly sizes: RecurrenceSizes
+  readonly lengths: readonly number[]
+  readonly saved: Float32Array
+}
+
+/** Floats saved per element of `[T, B, Hp]`: LSTM i, f, g, o, tanh c, h_{t−1}, c_{t−1}; GRU r, z, n, gh_n, h_{t−1}. */
+const SAVED = { lstm: 7, gru: 5 } as const
+const GATES = { lstm: 4, gru: 3 } as const
+
+interface ForwardIn {
+  readonly xp: Float32Array
+  readonly W_hh: Float32Array
+  readonly b_hh: Float32Array
+  readonly h0: Float32Array
+  /** The LSTM's initial cell state (absent for the GRU). */
+  readonly c0?: Float32Array
+  readonly lengths: readonly number[]
+}
+interface ForwardOut {
+  readonly output: Float32Array
+  readonly h: Float32Array
+  /** The LSTM's final cell state. */
+  readonly c?: Float32Array
+  /** Present when the forward was asked to save for a backward pass. */
+  readonly tape?: RecurrenceTape
+}
+
+const forward = (cell: 'lstm' | 'gru', sizes: RecurrenceSizes, a: ForwardIn, save: boolean): ForwardOut => {
+  const { steps: T, batch: B, hidden: H } = sizes
+  const G = GATES[cell]
+  const Hp = padded(H)
+  const nP = Math.ceil((G * Hp) / 8) * 8
+  const n = T * B * Hp
+  const { at, floats } = layout({
+    xp: T * B * G * Hp,
+    w: G * H * H,
+    packed: H * nP,
+    bh: G * Hp,
+    h: B * Hp,
+    c: cell === 'lstm' ? B * Hp : 0,
+    lengths: B,
+    out: n,
+    z: B * nP,
+    saved: save ? SAVED[cell] * n : 0,
+  })
+  const { f32, i32, k } = heapFor(floats)
+  putPadded(f32, at.xp, a.xp, T * B, G, H)
+  f32.set(a.W_hh, at.w)
+  putPadded(f32, at.bh, a.b_hh, 1, G, H)
+  putPadded(f32, at.h, a.h0, B, 1, H)
+  putLengths(i32, at.lengths, a.lengths)
+  const saved = save ? 4 * at.saved : 0
+  if (cell === 'lstm') {
+    putPadded(f32, at.c, a.c0 as Float32Array, B, 1, H)
+    k.packForward(4 * at.w, 4 * at.packed, G, H, Hp)
+    k.lstmForward(
+      4 * at.xp,
+      4 * at.packed,
+      4 * at.bh,
+      4 * at.h,
+      4 * at.c,
+      4 * at.lengths,
+      4 * at.out,
+      4 * at.z,
+      saved,
+      T,
+      B,
+      H,
+      Hp,
+    )
+  } else {
+    k.packForward(4 * at.w, 4 * at.packed, G, H, Hp)
+    k.gruForward(
+      4 * at.xp,
+      4 * at.packed,
+      4 * at.bh,
+      4 * at.h,
+      4 * at.lengths,
+      4 * at.out,
+      4 * at.z,
+      saved,
+      T,
+      B,
+      H,
+      Hp,
+    )
+  }
+  return {
+    output: takePadded(f32, at.out, T * B, 1, H),
+    h: takePadded(f32, at.h, B, 1, H),
+    ...(cell === 'lstm' ? { c: takePadded(f32, at.c, B, 1, H) } : {}),
+    ...(save
+      ? {
+          tape: {
+            cell,
+            sizes,
+            lengths: [...a.lengths],
+            saved: f32.slice(at.saved, at.saved + SAVED[cell] * n),
+          },
+        }
+      : {}),
+  }
+}
+
+/** What the backward pass returns: the cotangents of `xp`, `W_hh`, `b_hh` and the initial state. */
+export interface RecurrenceGrads {
+  /** `[T, B, G·H]`: ∂xp (for the GRU, the input part's cotangent, which differs from ∂gh in n). */
+  readonly dxp: Float32Array
+  readonly dW_hh: Float32Array
+  readonly db_hh: Float32Array
+  readonly dh0: Float32Array
+  /** The LSTM's ∂c_0. */
+  readonly dc0?: Float32Array
+}
+
+interface BackwardIn {
+  readonly W_hh: Float32Array
+  /** Cotangents of the outputs `[T, B, H]` and of the final state `[B, H]`. */
+  readonly dy: Float32Array
+  readonly dh: Float32Array
+  readonly dc?: Float32Array
+}
+
+const backward = (tape: RecurrenceTape, a: BackwardIn): RecurrenceGrads => {
+  const { cell, sizes, lengths } = tape
+  const { steps: T, batch: B, hidden: H } = sizes
+  const G = GATES[cell]
+  const Hp = padded(H)
+  const nP = Math.ceil(Hp / 8) * 8
+  const n = T * B * Hp
+  const rows = T * B
+  const { at, floats } = layout({
+    dy: n,
+    dh: B * Hp,
+    dc: cell === 'lstm' ? B * Hp : 0,
+    saved: tape.saved.length,
+    w: G * H * H,
+    packed: G * Hp * nP,
+    lengths: B,
+    dz: rows * G * Hp,
+    dgh: cell === 'gru' ? rows * G * Hp : 0,
+    rec: B * nP,
+    dW: G * Hp * Hp,
+    scratch: 16 * rows,
+    db: G * Hp,
+    acc: 2 * G * Hp,
+  })
+  const { f32, i32, k, kernels } = heapFor(floats)
+  putPadded(f32, at.dy, a.dy, T * B, 1, H)
+  putPadded(f32, at.dh, a.dh, B, 1, H)
+  f32.set(tape.saved, at.saved)
+  f32.set(a.W_hh, at.w)
+  putLengths(i32, at.lengths, lengths)
+  k.packBackward(4 * at.w, 4 * at.packed, G, H, Hp)
+  if (cell === 'lstm') {
+    putPadded(f32, at.dc, a.dc as Float32Array, B, 1, H)
+    k.lstmBackward(
+      4 * at.dy,
+      4 * at.dh,
+      4 * at.dc,
+      4 * at.saved,
+      4 * at.packed,
+      4 * at.lengths,
+      4 * at.dz,
+      4 * at.rec,
+      T,
+      B,
+      Hp,
+    )
+  } else {
+    k.gruBackward(
+      4 * at.dy,
+      4 * at.dh,
+      4 * at.saved,
+      4 * at.packed,
+      4 * at.lengths,
+      4 * at.dz,
+      4 * at.dgh,
+      4 * at.rec,
+      T,
+      B,
+      Hp,
+    )
+  }
+  // ∂W_hh = ∂Zᵀ·H_prev over all T·B rows ([G·Hp, T·B]·[T·B, Hp]); ∂b_hh = Σ rows of ∂Z (for the
+  // GRU, ∂Z is the recurrent part's cotangent ∂gh).
+  const dZ = cell === 'lstm' ? at.dz : at.dgh
+  const hPrev = at.saved + (cell === 'lstm' ? 5 : 4) * n
+  wasmProductInPlace(
+    kernels as Parameters<typeof wasmProductInPlace>[0],
+    { a: 4 * dZ, b: 4 * hPrev, c: 4 * at.dW, scratch: 4 * at.scratch },
+    G * Hp,
+    rows,
+    Hp,
+    { aRow: 4, aCol: 4 * G * Hp, bRow: 4 * Hp, bCol: 4 },
+  )
+  k.columnSums(4 * dZ, rows, G * Hp, 4 * at.acc, 4 * at.db)
+  const dW = new Float32Array(G * H * H)
+  for (let r = 0; r < G * H; r++) {
+    const from = at.dW + (Math.floor(r / H) * Hp + (r % H)) * Hp
+    dW.set(f32.subarray(from, from + H), r * H)
+  }
+  return {
+    dxp: takePadded(f32, at.dz, rows, G, H),
+    dW_hh: dW,
+    db_hh: takePadded(f32, at.db, 1, G, H),
+    dh0: takePadded(f32, at.dh, B, 1, H),
+    ...(cell === 'lstm' ? { dc0: takePadded(f32, at.dc, B, 1, H) } : {}),
+  }
+}
+
+/**
+ * The f32 LSTM over a whole sequence from `(h0, c0)`, gates σ, σ, tanh, σ and tanh on the cell
+ * (no peepholes, no projection): per step and element, with z = xp_t + h_{t−1}·W_hhᵀ + b_hh,
+ *   i = σ(z_i), f = σ(z_f), g = tanh(z_g), o = σ(z_o),  c_t = g·i + c_{t−1}·f,  h_t = tanh(c_t)·o.
+ * With `save`, the result carries the tape for `wasmLstmBackward`.
+ *
+ * @example
+ * const r = I.wasmLstmForward(
+ *   { steps: 1, batch: 1, hidden: 1 },
+ *   { xp: new Float32Array([0, 0, 0, 0]), W_hh: new Float32Array(4), b_hh: new Float32Array(4),
+ *     h0: new Float32Array(1), c0: new Float32Array([2]), lengths: [1] },
+ *   false,
+ * )
+ * assert.ok(r.c !== undefined && Math.abs(r.c[0] - 1) < 1e-6) // c = tanh(0)·½ + 2·σ(0)
+ */
+export const wasmLstmForward = (
+  sizes: RecurrenceSizes,
+  a: ForwardIn & { readonly c0: Float32Array },
+  save: boolean,
+): ForwardOut => forward('lstm', sizes, a, save)
+
+/**
+ * The f32 GRU over a whole sequence from `h0` (PyTorch's formulation): per step and element, with
+ * gh = h_{t−1}·W_hhᵀ + b_hh,
+ *   r = σ(xp_r + gh_r), z = σ(xp_z + gh_z), n = tanh(xp_n + r·gh_n), h_t = (1 − z)·n + z·h_{t−1}.
+ * With `save`, the result carries the tape for `wasmGruBackward`.
+ *
+ * @example
+ * const r = I.wasmGruForward(
+ *   { steps: 1, batch: 1, hidden: 1 },
+ *   { xp: new Float32Array(3), W_hh: new Float32Array(3), b_hh: new Float32Array(3), h0: new Float32Array([2]), lengths: [1] },
+ *   false,
+ * )
+ * assert.ok(Math.abs(r.h[0] - 1) < 1e-6) // h = ½·tanh(0) + ½·2
+ */
+export const wasmGruForward = (sizes: RecurrenceSizes, a: ForwardIn, save: boolean): ForwardOut =>
+  forward('gru', sizes, a, save)
+
+/**
+ * The LSTM's backward pass from a tape of `wasmLstmForward`: from ∂output, ∂h_T and ∂c_T, with
+ * ∂h = ∂h_t + ∂y_t per step,
+ *   ∂z_o = ∂h·tanh(c_t)·o(1−o),  ∂c_t ← ∂c_t + ∂h·o·(1 − tanh²c_t),
+ *   ∂z_i = ∂c_t·g·i(1−i),  ∂z_f = ∂c_t·c_{t−1}·f(1−f),  ∂z_g = ∂c_t·i·(1−g²),
+ *   ∂c_{t−1} = ∂c_t·f,  ∂h_{t−1} = ∂z·W_hh;  ∂W_hh = Σ_t ∂z_tᵀ·h_{t−1},  ∂b_hh = Σ_t ∂z_t,  ∂xp = ∂z.
+ */
+export const wasmLstmBackward = (
+  tape: RecurrenceTape,
+  a: BackwardIn & { readonly dc: Float32Array },
+): RecurrenceGrads => backward(tape, a)
+
+/**
+ * The GRU's backward pass from a tape of `wasmGruForward`: with ∂h = ∂h_t + ∂y_t per step,
+ *   ∂a_n = ∂h·(1 − z)·(1 − n²),  ∂a_r = ∂a_n·gh_n·r(1 − r),  ∂a_z = ∂h·(h_{t−1} − n)·z(1 − z),
+ *   ∂xp = [∂a_r, ∂a_z, ∂a_n],  ∂gh = [∂a_r, ∂a_z, ∂a_n·r],  ∂h_{t−1} = ∂h·z + ∂gh·W_hh;
+ *   ∂W_hh = Σ_t ∂gh_tᵀ·h_{t−1},  ∂b_hh = Σ_t ∂gh_t.
+ */
+export const wasmGruBackward = (tape: RecurrenceTape, a: BackwardIn): RecurrenceGrads => backward(tape, a)
