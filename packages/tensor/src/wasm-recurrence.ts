@@ -21,7 +21,7 @@
  *
  * Internal API (`@recurrent/tensor/internal`): used by `@recurrent/cells`' fused sequence ops.
  */
-import { WASM_BASE, wasmHeap, wasmProductInPlace } from './wasm.ts'
+import { WASM_BASE, wasmExports, wasmHeap, wasmProductInPlace } from './wasm.ts'
 
 interface RecurrenceExports {
   mapActivation(kind: number, src: number, dst: number, n: number): void
@@ -121,13 +121,16 @@ const heapFor = (floats: number): Heap & { k: RecurrenceExports } => {
 }
 
 /**
- * Whether the recurrence kernels run here (the module is built and loads): a caller checks this
+ * Whether the recurrence kernels run here (the module is built with them and loads): a caller checks this
  * before choosing the wasm path, and otherwise keeps its TypeScript path.
  *
  * @example
  * assert.strictEqual(typeof I.wasmRecurrenceAvailable(), 'boolean')
  */
-export const wasmRecurrenceAvailable = (): boolean => typeof wasmHeap(0) !== 'string'
+export const wasmRecurrenceAvailable = (): boolean => {
+  const e = wasmExports()
+  return typeof e !== 'string' && typeof e.lstmForward === 'function'
+}
 
 /**
  * The vectorised `exp`, `σ` or `tanh` of the recurrence kernels applied to every element (f32),

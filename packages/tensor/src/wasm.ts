@@ -158,6 +158,12 @@ export const wasmHeap = (
 }
 let i32View: Int32Array | undefined
 
+/** The module's exports, or the reason it cannot be used here; touches no memory. */
+export const wasmExports = (): Readonly<Record<string, unknown>> | string => {
+  const k = kernels()
+  return typeof k === 'string' ? k : k.exports
+}
+
 /** Where operands laid out by other files may start (bytes): above the module's static data. */
 export const WASM_BASE = BASE
 
