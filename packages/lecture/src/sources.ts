@@ -16,10 +16,26 @@ export interface SectionSources {
 /** The lecture's sections and their files. */
 export const SECTION_SOURCES: Readonly<Record<string, SectionSources>> = {
   '1.2': { docs: 'docs/lecture.md#12-a-feedforward-network-cannot-fill-slots' },
-  '2.2': { docs: 'docs/section-2.md#22-the-worked-example' },
-  '3.2': { docs: 'docs/section-3.md#32-the-toy' },
-  '3.3': { docs: 'docs/lecture.md#33-four-inputs-per-cell' },
-  '4.3': { docs: 'docs/section-4.md#43-clipping' },
+  '2.2': {
+    docs: 'docs/section-2.md#22-the-worked-example',
+    code: 'packages/tasks/src/sections/all-ones.ts',
+    test: 'packages/tasks/test/all-ones.test.ts',
+  },
+  '3.2': {
+    docs: 'docs/section-3.md#32-the-toy',
+    code: 'packages/tasks/src/sections/lstm-toy.ts',
+    test: 'packages/tasks/test/lstm-toy.test.ts',
+  },
+  '3.3': {
+    docs: 'docs/lecture.md#33-four-inputs-per-cell',
+    code: 'packages/tasks/src/sections/parameter-count.ts',
+    test: 'packages/tasks/test/parameter-count.test.ts',
+  },
+  '4.3': {
+    docs: 'docs/section-4.md#43-clipping',
+    code: 'packages/tasks/src/sections/error-surface.ts',
+    test: 'packages/tasks/test/error-surface.test.ts',
+  },
   '4.4': { docs: 'docs/lecture.md#44-exploding-and-vanishing-gradients' },
   '4.5': { docs: 'docs/lecture.md#45-remedies' },
 }
@@ -34,8 +50,10 @@ const field = (section: Section, name: keyof SectionSources): string | undefined
  * {@link SECTION_SOURCES}.
  *
  * @example
- * const s = { id: '2.2', title: 't', claim: 'c', criterion: 'k', code: 'packages/tasks/src/sections/all-ones.ts', run: () => null }
- * assert.deepStrictEqual(sourcesOf(s), { docs: 'docs/section-2.md#22-the-worked-example', code: 'packages/tasks/src/sections/all-ones.ts' })
+ * const s = { id: '2.2', title: 't', claim: 'c', criterion: 'k', test: 'elsewhere.test.ts', run: () => null }
+ * assert.deepStrictEqual(sourcesOf(s), {
+ *   docs: 'docs/section-2.md#22-the-worked-example', code: 'packages/tasks/src/sections/all-ones.ts', test: 'elsewhere.test.ts',
+ * })
  */
 export const sourcesOf = (section: Section): SectionSources => {
   const known: SectionSources = Object.hasOwn(SECTION_SOURCES, section.id) ? SECTION_SOURCES[section.id]! : {}
