@@ -4,6 +4,40 @@
  * (`EXPERIMENTS`), each `{ id, title, claim, criterion, config, run, holds }`.
  */
 export {
+  batchSequences,
+  IGNORE_INDEX,
+  minibatches,
+  padSequences,
+  type SequenceBatch,
+} from './data/batch.ts'
+export { draws, permutation } from './data/draw.ts'
+export {
+  cityNames,
+  type Sentence,
+  SLOT_LABELS,
+  SLOTS,
+  type Slot,
+  type SlotFillingOptions,
+  SYLLABLES,
+  slotFillingSentences,
+  splitCities,
+  vocabularyOf,
+} from './data/slot-filling.ts'
+export {
+  type EncodedWords,
+  type Encoder,
+  encodeSequences,
+  encodingTable,
+  type OneHotEncoder,
+  type OneHotOptions,
+  oneHot,
+  projectWords,
+  type SparseVector,
+  type WordHashingEncoder,
+  type WordHashingOptions,
+  wordHashing,
+} from './encoders.ts'
+export {
   type Experiment,
   type ExperimentEvent,
   type ExperimentResult,
@@ -14,6 +48,21 @@ export {
   section,
   type Table,
 } from './experiment.ts'
+export { ambiguousCityAccuracy, CITY_SLOTS, type Span, slotF1, spans } from './metrics.ts'
+export {
+  type FitOptions,
+  feedforward,
+  fitTagger,
+  TAGGER_KINDS,
+  type TaggedIds,
+  type Tagger,
+  type TaggerKind,
+  type TaggerOptions,
+  type TaggerParams,
+  tagger,
+  taggerLayer,
+  tagSentences,
+} from './models/tagger.ts'
 export {
   type AllOnesConfig,
   type AllOnesMetrics,
@@ -57,3 +106,10 @@ export {
   type ParameterCountMetrics,
   parameterCountExperiment,
 } from './sections/parameter-count.ts'
+export {
+  CHANCE_AT_MOST,
+  LEARNED_AT_LEAST,
+  type SlotFillingConfig,
+  type SlotFillingMetrics,
+  slotFillingExperiment,
+} from './sections/slot-filling.ts'

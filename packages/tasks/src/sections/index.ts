@@ -7,10 +7,11 @@ import { allOnesExperiment } from './all-ones.ts'
 import { errorSurfaceExperiment } from './error-surface.ts'
 import { lstmToyExperiment } from './lstm-toy.ts'
 import { parameterCountExperiment } from './parameter-count.ts'
+import { slotFillingExperiment } from './slot-filling.ts'
 
 /** The lecture's experiments in section order. */
 export const EXPERIMENTS: readonly Section[] = [
-  // §1.2 slot filling
+  section(slotFillingExperiment),
   section(allOnesExperiment),
   section(lstmToyExperiment),
   section(parameterCountExperiment),
