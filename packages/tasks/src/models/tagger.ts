@@ -42,9 +42,10 @@ import { type EncodedWords, projectWords } from '../encoders.ts'
  * const xs = T.randn(T.key(1), [5, 2, 3])
  * const { output } = layer.apply(p, xs)
  * assert.deepStrictEqual(T.shape(output), [5, 2, 4])
- * // no memory: step 4 alone gives the same output as step 4 within the sequence
+ * // no memory: step 4 alone gives the same output as step 4 within the sequence (to f32 rounding)
  * const alone = layer.apply(p, T.slice(xs, [4, 0, 0], [1, 2, 3])).output
- * assert.deepStrictEqual(T.toArray(alone)[0], T.toArray(output)[4])
+ * const within = T.slice(output, [4, 0, 0], [1, 2, 4])
+ * assert.ok(T.item(T.max(T.abs(T.sub(alone, within)))) < 1e-6)
  */
 export const feedforward = (options: { readonly activation?: Activation } = {}): Layer<DenseParams, null> => {
   const layer = dense({ activation: options.activation ?? 'tanh' })

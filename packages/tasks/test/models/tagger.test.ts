@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest'
 import { elman, irnn, type Layer, rnn, stack } from '@recurrent/cells'
 import * as T from '@recurrent/tensor'
-import { assertClose, EXACT, numRuns } from '@recurrent/testkit'
+import { assertClose, numRuns, TOL } from '@recurrent/testkit'
 import { describe, expect, it } from 'vitest'
 import { encodingTable, oneHot, wordHashing } from '../../src/encoders.ts'
 import {
@@ -62,7 +62,7 @@ describe('per-word taggers (Lecture §1.2)', () => {
       assertClose(
         T.slice(a, [before.length - 1, 0, 0], [1, 1, 5]),
         T.slice(b, [other.length, 0, 0], [1, 1, 5]),
-        EXACT,
+        TOL.f32,
       )
     },
   )
