@@ -15,7 +15,11 @@ export interface SectionSources {
 
 /** The lecture's sections and their files. */
 export const SECTION_SOURCES: Readonly<Record<string, SectionSources>> = {
-  '1.2': { docs: 'docs/lecture.md#12-a-feedforward-network-cannot-fill-slots' },
+  '1.2': {
+    docs: 'docs/section-1.md#12-a-feedforward-network-cannot-fill-slots',
+    code: 'packages/tasks/src/sections/slot-filling.ts',
+    test: 'packages/tasks/test/sections/slot-filling.test.ts',
+  },
   '2.2': {
     docs: 'docs/section-2.md#22-the-worked-example',
     code: 'packages/tasks/src/sections/all-ones.ts',
@@ -27,7 +31,7 @@ export const SECTION_SOURCES: Readonly<Record<string, SectionSources>> = {
     test: 'packages/tasks/test/lstm-toy.test.ts',
   },
   '3.3': {
-    docs: 'docs/lecture.md#33-four-inputs-per-cell',
+    docs: 'docs/section-3.md#33-four-inputs-per-cell',
     code: 'packages/tasks/src/sections/parameter-count.ts',
     test: 'packages/tasks/test/parameter-count.test.ts',
   },
@@ -36,8 +40,16 @@ export const SECTION_SOURCES: Readonly<Record<string, SectionSources>> = {
     code: 'packages/tasks/src/sections/error-surface.ts',
     test: 'packages/tasks/test/error-surface.test.ts',
   },
-  '4.4': { docs: 'docs/lecture.md#44-exploding-and-vanishing-gradients' },
-  '4.5': { docs: 'docs/lecture.md#45-remedies' },
+  '4.4': {
+    docs: 'docs/section-4.md#44-exploding-and-vanishing-gradients',
+    code: 'packages/tasks/src/sections/exploding-gradients.ts',
+    test: 'packages/tasks/test/exploding-gradients.test.ts',
+  },
+  '4.5': {
+    docs: 'docs/section-4.md#45-long-range-memory-the-adding-problem',
+    code: 'packages/tasks/src/sections/adding-problem.ts',
+    test: 'packages/tasks/test/adding-problem.test.ts',
+  },
 }
 
 const field = (section: Section, name: keyof SectionSources): string | undefined => {
