@@ -1,6 +1,5 @@
 /** `@recurrent/lecture`: the lecture's experiments and the `recurrent` command. */
 export { type Args, COMMANDS, DEFAULT_OUT, DEFAULT_SEEDS_OUT, decodeArgs, type UsageError } from './args.ts'
-export { explodingGradient, MEMORY_WEIGHTS } from './exploding-gradients.ts'
 export { flattenMetrics, formatCell, formatNumber, textTable } from './format.ts'
 export { type Io, main } from './main.ts'
 export { renderPlot } from './plots.ts'

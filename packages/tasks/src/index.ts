@@ -4,6 +4,12 @@
  * (`EXPERIMENTS`), each `{ id, title, claim, criterion, config, run, holds }`.
  */
 export {
+  type AddingBatch,
+  type AddingProblemOptions,
+  addingProblem,
+  meanPredictorMse,
+} from './data/adding-problem.ts'
+export {
   batchSequences,
   IGNORE_INDEX,
   minibatches,
@@ -50,6 +56,12 @@ export {
 } from './experiment.ts'
 export { ambiguousCityAccuracy, CITY_SLOTS, type Span, slotF1, spans } from './metrics.ts'
 export {
+  type Regressor,
+  type RegressorOptions,
+  type RegressorParams,
+  regressor,
+} from './models/regressor.ts'
+export {
   type FitOptions,
   feedforward,
   fitTagger,
@@ -63,6 +75,23 @@ export {
   taggerLayer,
   tagSentences,
 } from './models/tagger.ts'
+export {
+  ADDING_CELLS,
+  ADDING_MODELS,
+  type AddingModel,
+  type AddingProblemConfig,
+  type AddingProblemMetrics,
+  type AddingTraining,
+  addingData,
+  addingProblemExperiment,
+  type CellSpec,
+  type CurvePoint,
+  defaultAddingConfig,
+  LEARNED_FRACTION,
+  TANH_FLOOR,
+  type TrainedAdder,
+  trainAdder,
+} from './sections/adding-problem.ts'
 export {
   type AllOnesConfig,
   type AllOnesMetrics,
@@ -86,6 +115,19 @@ export {
   lossSurface,
   type PathPoint,
 } from './sections/error-surface.ts'
+export {
+  CLOSED_FORM_RTOL,
+  closedForm,
+  type ExplodingGradientsConfig,
+  type ExplodingGradientsMetrics,
+  type ExplodingRow,
+  explodingGradient,
+  explodingGradientsExperiment,
+  LINEAR_RNN,
+  MEMORY_WEIGHTS,
+  stateGradientNorms,
+  VANISHING_FACTOR,
+} from './sections/exploding-gradients.ts'
 export { EXPERIMENTS } from './sections/index.ts'
 export {
   LSTM_TOY_INPUTS,

@@ -3,8 +3,10 @@
  * tests iterate over this list; an experiment's `id` is its lecture section.
  */
 import { type Section, section } from '../experiment.ts'
+import { addingProblemExperiment } from './adding-problem.ts'
 import { allOnesExperiment } from './all-ones.ts'
 import { errorSurfaceExperiment } from './error-surface.ts'
+import { explodingGradientsExperiment } from './exploding-gradients.ts'
 import { lstmToyExperiment } from './lstm-toy.ts'
 import { parameterCountExperiment } from './parameter-count.ts'
 import { slotFillingExperiment } from './slot-filling.ts'
@@ -16,5 +18,6 @@ export const EXPERIMENTS: readonly Section[] = [
   section(lstmToyExperiment),
   section(parameterCountExperiment),
   section(errorSurfaceExperiment),
-  // §4.4, §4.5
+  section(explodingGradientsExperiment),
+  section(addingProblemExperiment),
 ]
