@@ -199,7 +199,18 @@ const normsPlot = (series: readonly { model: string; when: string; norms: readon
       x: { field: 't', type: 'quantitative', title: 'step t' },
       y: { field: 'norm', type: 'quantitative', title: '‖∂L/∂s_t‖', scale: { type: 'log' } },
       color: { field: 'model', type: 'nominal' },
-      strokeDash: { field: 'when', type: 'nominal' },
+      strokeDash: {
+        field: 'when',
+        type: 'nominal',
+        title: 'params',
+        scale: {
+          domain: ['trained', 'initialisation'],
+          range: [
+            [1, 0],
+            [6, 4],
+          ],
+        },
+      },
       detail: { field: 'series', type: 'nominal' },
     },
   },
