@@ -79,8 +79,9 @@ const htmlTable = (table: Table): string => {
   const cell = (tag: 'td' | 'th', text: string, j: number) =>
     `<${tag}${numeric[j] ? ' class="num"' : ''}>${escapeHtml(text)}</${tag}>`
   return [
+    '<figure class="table">',
+    `<figcaption>${escapeHtml(table.title)}</figcaption>`,
     '<table>',
-    `<caption>${escapeHtml(table.title)}</caption>`,
     `<thead><tr>${table.columns.map((c, j) => cell('th', c, j)).join('')}</tr></thead>`,
     '<tbody>',
     ...table.rows.map(
@@ -88,6 +89,7 @@ const htmlTable = (table: Table): string => {
     ),
     '</tbody>',
     '</table>',
+    '</figure>',
   ].join('\n')
 }
 
@@ -100,6 +102,7 @@ h1 { font-size: 1.6em; } h2 { font-size: 1.3em; margin-top: 2.2em; border-bottom
 .meta { color: #555; }
 table { border-collapse: collapse; margin: 0.8em 0; }
 caption { text-align: left; font-weight: 600; padding-bottom: 0.2em; }
+figure.table table { margin-top: 0.3em; }
 th, td { padding: 0.2em 0.8em; border-bottom: 1px solid #eee; text-align: left; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.2em 1em; }
