@@ -114,6 +114,12 @@ describe('cross-entropy argument checks and defaults', () => {
       expect(() => crossEntropy(logits, [0, c])).toThrow(
         new T.ArgumentError(`crossEntropy: target ${c} at position 1 is out of range [0, 3)`),
       )
+    expect(() => crossEntropy(T.zeros([2, 2, 3], 'f64'), [0, 1])).toThrow(
+      new T.ShapeError('crossEntropy: logits [2,2,3] need targets of shape [2,2], got [2]'),
+    )
+    expect(() => crossEntropy(T.tensor(0, { dtype: 'f64' }), T.tensor(0, { dtype: 'i32' }))).toThrow(
+      T.ShapeError,
+    )
     expect(() => crossEntropy(logits, [0, 1], { reduction: 'max' as 'sum' })).toThrow(
       `crossEntropy: reduction must be 'mean', 'sum' or 'none', got "max"`,
     )
