@@ -50,6 +50,11 @@ export const SECTION_SOURCES: Readonly<Record<string, SectionSources>> = {
     code: 'packages/tasks/src/sections/adding-problem.ts',
     test: 'packages/tasks/test/adding-problem.test.ts',
   },
+  '5.1': {
+    docs: 'docs/section-5.md#51-many-to-one-sentiment-where-word-order-decides',
+    code: 'packages/tasks/src/sections/sentiment.ts',
+    test: 'packages/tasks/test/sections/sentiment.test.ts',
+  },
 }
 
 const field = (section: Section, name: keyof SectionSources): string | undefined => {

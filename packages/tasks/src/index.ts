@@ -18,6 +18,14 @@ export {
 } from './data/batch.ts'
 export { draws, permutation } from './data/draw.ts'
 export {
+  type LabelledSentence,
+  ORDER_LABELS,
+  orderPairs,
+  RATING_LABELS,
+  ratingSentences,
+  sentimentVocabulary,
+} from './data/sentiment.ts'
+export {
   cityNames,
   type Sentence,
   SLOT_LABELS,
@@ -55,6 +63,19 @@ export {
   type Table,
 } from './experiment.ts'
 export { ambiguousCityAccuracy, CITY_SLOTS, type Span, slotF1, spans } from './metrics.ts'
+export {
+  bagOfWords,
+  type Classifier,
+  type ClassifierFitOptions,
+  type ClassifierOptions,
+  type ClassifierParams,
+  classificationAccuracy,
+  classify,
+  fitClassifier,
+  type LabelledIds,
+  manyToOne,
+  sentenceIds,
+} from './models/classifier.ts'
 export {
   type Regressor,
   type RegressorOptions,
@@ -148,6 +169,16 @@ export {
   type ParameterCountMetrics,
   parameterCountExperiment,
 } from './sections/parameter-count.ts'
+export {
+  CLASSIFIED_AT_LEAST,
+  ORDER_CHANCE_AT_MOST,
+  SENTIMENT_CELLS,
+  SENTIMENT_MODELS,
+  type SentimentConfig,
+  type SentimentMetrics,
+  type SentimentModel,
+  sentimentExperiment,
+} from './sections/sentiment.ts'
 export {
   CHANCE_AT_MOST,
   LEARNED_AT_LEAST,

@@ -9,6 +9,7 @@ import { errorSurfaceExperiment } from './error-surface.ts'
 import { explodingGradientsExperiment } from './exploding-gradients.ts'
 import { lstmToyExperiment } from './lstm-toy.ts'
 import { parameterCountExperiment } from './parameter-count.ts'
+import { sentimentExperiment } from './sentiment.ts'
 import { slotFillingExperiment } from './slot-filling.ts'
 
 /** The lecture's experiments in section order. */
@@ -20,4 +21,5 @@ export const EXPERIMENTS: readonly Section[] = [
   section(errorSurfaceExperiment),
   section(explodingGradientsExperiment),
   section(addingProblemExperiment),
+  section(sentimentExperiment),
 ]
