@@ -55,6 +55,11 @@ export const SECTION_SOURCES: Readonly<Record<string, SectionSources>> = {
     code: 'packages/tasks/src/sections/sentiment.ts',
     test: 'packages/tasks/test/sections/sentiment.test.ts',
   },
+  '5.2': {
+    docs: 'docs/section-5.md#52-ctc-speech-recognition-keeps-double-letters',
+    code: 'packages/tasks/src/sections/ctc-speech.ts',
+    test: 'packages/tasks/test/sections/ctc-speech.test.ts',
+  },
 }
 
 const field = (section: Section, name: keyof SectionSources): string | undefined => {

@@ -4,6 +4,18 @@
  * (`EXPERIMENTS`), each `{ id, title, claim, criterion, config, run, holds }`.
  */
 export {
+  BLANK,
+  batchUtterances,
+  minimumFrames,
+  SPEECH_WORDS,
+  type SpeakOptions,
+  speak,
+  type Utterance,
+  type UtteranceBatch,
+  type Voice,
+  voice,
+} from './data/acoustic.ts'
+export {
   type AddingBatch,
   type AddingProblemOptions,
   addingProblem,
@@ -62,7 +74,17 @@ export {
   section,
   type Table,
 } from './experiment.ts'
-export { ambiguousCityAccuracy, CITY_SLOTS, type Span, slotF1, spans } from './metrics.ts'
+export {
+  ambiguousCityAccuracy,
+  CITY_SLOTS,
+  characterErrorRate,
+  doubleLetters,
+  doubleLettersKept,
+  editDistance,
+  type Span,
+  slotF1,
+  spans,
+} from './metrics.ts'
 export {
   bagOfWords,
   type Classifier,
@@ -76,6 +98,12 @@ export {
   manyToOne,
   sentenceIds,
 } from './models/classifier.ts'
+export {
+  type FrameClassifier,
+  type FrameClassifierOptions,
+  type FrameClassifierParams,
+  frameClassifier,
+} from './models/frame-classifier.ts'
 export {
   type Regressor,
   type RegressorOptions,
@@ -121,6 +149,14 @@ export {
   runAllOnes,
   SECTION_2_2_INPUTS,
 } from './sections/all-ones.ts'
+export {
+  CER_AT_MOST,
+  type CtcSpeechConfig,
+  type CtcSpeechMetrics,
+  ctcSpeechExperiment,
+  DOUBLES_AT_LEAST,
+  trimRepeats,
+} from './sections/ctc-speech.ts'
 export {
   type CliffData,
   cliffCell,

@@ -131,3 +131,88 @@ export const ambiguousCityAccuracy = (
   )
   return cities === 0 ? Number.NaN : right / cities
 }
+
+/**
+ * The Levenshtein distance between two sequences (Lecture §5.2's error count): the fewest
+ * substitutions, insertions and deletions that turn `a` into `b`, by the recursion
+ *
+ *   D(i, j) = min(D(i−1, j) + 1, D(i, j−1) + 1, D(i−1, j−1) + [a_i ≠ b_j]),   D(i, 0) = i,  D(0, j) = j
+ *
+ * Strings are compared character by character, arrays element by element (`===`).
+ *
+ * @example
+ * assert.strictEqual(editDistance('hello', 'helo'), 1)
+ * assert.strictEqual(editDistance('kitten', 'sitting'), 3)
+ * assert.strictEqual(editDistance([1, 2, 3], []), 3)
+ */
+export const editDistance = <A>(a: ArrayLike<A>, b: ArrayLike<A>): number => {
+  const ok = (x: unknown) => typeof x === 'string' || Array.isArray(x) || ArrayBuffer.isView(x)
+  if (!ok(a) || !ok(b)) throw new T.ArgumentError('editDistance: a and b must be strings or arrays')
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++)
+      row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)))
+    prev = row
+  }
+  return prev[b.length]
+}
+
+/**
+ * The character error rate of decoded transcripts (Lecture §5.2): the edit distances summed over
+ * the utterances, divided by the reference characters summed, `CER = Σ_n D(ŷ_n, y_n) / Σ_n |y_n|`.
+ * 0 is perfect; it can exceed 1 (insertions). NaN when the references have no character.
+ *
+ * @example
+ * assert.strictEqual(characterErrorRate(['helo', 'good'], ['hello', 'good']), 1 / 9)
+ */
+export const characterErrorRate = (
+  predicted: readonly (string | readonly number[])[],
+  reference: readonly (string | readonly number[])[],
+): number => {
+  if (!Array.isArray(predicted) || !Array.isArray(reference) || predicted.length !== reference.length)
+    throw new T.ArgumentError(
+      `characterErrorRate: predicted and reference must be arrays of equal length, got ${predicted?.length} and ${reference?.length}`,
+    )
+  let errors = 0
+  let chars = 0
+  predicted.forEach((p, n) => {
+    errors += editDistance<unknown>(p, reference[n])
+    chars += reference[n].length
+  })
+  return chars === 0 ? Number.NaN : errors / chars
+}
+
+/**
+ * The double letters of a word (Lecture §5.2): each character c with w_j = w_{j+1} = c, as "cc".
+ *
+ * @example
+ * assert.deepStrictEqual(doubleLetters('apple'), ['pp'])
+ * assert.deepStrictEqual(doubleLetters('cat'), [])
+ */
+export const doubleLetters = (word: string): string[] =>
+  [...word].flatMap((c, j) => (j > 0 && c === word[j - 1] ? [c + c] : []))
+
+/**
+ * The share of reference words with a double letter whose decoding keeps every one of them
+ * intact (Lecture §5.2): word n counts when each of its doubles ("ll" in "hello") occurs in the
+ * decoded text. Words without a double letter are not counted; NaN when no reference has one.
+ *
+ * @example
+ * assert.strictEqual(doubleLettersKept(['helo', 'good', 'cat'], ['hello', 'good', 'cat']), 0.5)
+ */
+export const doubleLettersKept = (predicted: readonly string[], reference: readonly string[]): number => {
+  if (!Array.isArray(predicted) || !Array.isArray(reference) || predicted.length !== reference.length)
+    throw new T.ArgumentError(
+      `doubleLettersKept: predicted and reference must be arrays of equal length, got ${predicted?.length} and ${reference?.length}`,
+    )
+  let words = 0
+  let kept = 0
+  reference.forEach((r, n) => {
+    const doubles = doubleLetters(r)
+    if (doubles.length === 0) return
+    words++
+    if (doubles.every((d) => predicted[n].includes(d))) kept++
+  })
+  return words === 0 ? Number.NaN : kept / words
+}

@@ -5,6 +5,7 @@
 import { type Section, section } from '../experiment.ts'
 import { addingProblemExperiment } from './adding-problem.ts'
 import { allOnesExperiment } from './all-ones.ts'
+import { ctcSpeechExperiment } from './ctc-speech.ts'
 import { errorSurfaceExperiment } from './error-surface.ts'
 import { explodingGradientsExperiment } from './exploding-gradients.ts'
 import { lstmToyExperiment } from './lstm-toy.ts'
@@ -22,4 +23,5 @@ export const EXPERIMENTS: readonly Section[] = [
   section(explodingGradientsExperiment),
   section(addingProblemExperiment),
   section(sentimentExperiment),
+  section(ctcSpeechExperiment),
 ]
