@@ -60,6 +60,11 @@ export const SECTION_SOURCES: Readonly<Record<string, SectionSources>> = {
     code: 'packages/tasks/src/sections/ctc-speech.ts',
     test: 'packages/tasks/test/sections/ctc-speech.test.ts',
   },
+  '5.3': {
+    docs: 'docs/section-5.md#53-sequence-to-sequence-an-encoderdecoder-that-stops-by-itself',
+    code: 'packages/tasks/src/sections/seq2seq.ts',
+    test: 'packages/tasks/test/sections/seq2seq.test.ts',
+  },
 }
 
 const field = (section: Section, name: keyof SectionSources): string | undefined => {

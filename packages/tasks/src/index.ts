@@ -50,6 +50,17 @@ export {
   vocabularyOf,
 } from './data/slot-filling.ts'
 export {
+  LEXICON,
+  STOP,
+  type TranslationOptions,
+  type TranslationPair,
+  type TranslationVocabulary,
+  toIds,
+  translate,
+  translationPairs,
+  translationVocabulary,
+} from './data/translation.ts'
+export {
   type EncodedWords,
   type Encoder,
   encodeSequences,
@@ -81,10 +92,13 @@ export {
   doubleLetters,
   doubleLettersKept,
   editDistance,
+  exactMatch,
   type Span,
   slotF1,
   spans,
+  tokenAccuracy,
 } from './metrics.ts'
+export { type Attended, dotAttention } from './models/attention.ts'
 export {
   bagOfWords,
   type Classifier,
@@ -110,6 +124,17 @@ export {
   type RegressorParams,
   regressor,
 } from './models/regressor.ts'
+export {
+  beamDecode,
+  type Decoded,
+  type Encoded,
+  greedyDecode,
+  type Seq2seq,
+  type Seq2seqOptions,
+  type Seq2seqParams,
+  STOP_ID,
+  seq2seq,
+} from './models/seq2seq.ts'
 export {
   type FitOptions,
   feedforward,
@@ -215,6 +240,26 @@ export {
   type SentimentModel,
   sentimentExperiment,
 } from './sections/sentiment.ts'
+export {
+  byLengthPlot,
+  decodeLimit,
+  decodePairs,
+  defaultSeq2seqConfig,
+  type LengthScore,
+  SEQ2SEQ_EXACT_AT_LEAST,
+  type Seq2seqConfig,
+  type Seq2seqMetrics,
+  type Seq2seqTraining,
+  STOPS_AT_LEAST,
+  scoreByLength,
+  seq2seqExperiment,
+  type TrainedSeq2seq,
+  type TranslationBatch,
+  type TranslationTask,
+  trainSeq2seq,
+  translationBatch,
+  translationTestSet,
+} from './sections/seq2seq.ts'
 export {
   CHANCE_AT_MOST,
   LEARNED_AT_LEAST,

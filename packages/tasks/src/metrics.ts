@@ -216,3 +216,71 @@ export const doubleLettersKept = (predicted: readonly string[], reference: reado
   })
   return words === 0 ? Number.NaN : kept / words
 }
+
+const checkSequencePairs = (
+  fn: string,
+  predicted: readonly (readonly unknown[])[],
+  reference: readonly (readonly unknown[])[],
+): void => {
+  if (!Array.isArray(predicted) || !Array.isArray(reference))
+    throw new T.ArgumentError(`${fn}: predicted and reference must be arrays of sequences`)
+  if (predicted.length !== reference.length)
+    throw new T.ArgumentError(
+      `${fn}: predicted has ${predicted.length} sequences but reference has ${reference.length}`,
+    )
+  if (reference.length === 0) throw new T.ArgumentError(`${fn}: there must be at least one sequence`)
+  predicted.forEach((p, i) => {
+    if (!Array.isArray(p) || !Array.isArray(reference[i]))
+      throw new T.ArgumentError(`${fn}: predicted[${i}] and reference[${i}] must be arrays of tokens`)
+  })
+}
+
+/**
+ * The share of sequences predicted exactly (Lecture §5.3: a translation is right when every
+ * token is, its length and its stop symbol included): `(1/N) Σ_n [ŷ_n = y_n]`.
+ *
+ * @example
+ * assert.strictEqual(exactMatch([['a', '==='], ['b']], [['a', '==='], ['b', '===']]), 0.5)
+ */
+export const exactMatch = <A>(
+  predicted: readonly (readonly A[])[],
+  reference: readonly (readonly A[])[],
+): number => {
+  checkSequencePairs('exactMatch', predicted, reference)
+  let right = 0
+  predicted.forEach((p, i) => {
+    const r = reference[i]
+    if (p.length === r.length && p.every((x, t) => x === r[t])) right++
+  })
+  return right / reference.length
+}
+
+/**
+ * Position-wise token accuracy over the reference tokens (Lecture §5.3, §5.7): the share of
+ * reference positions whose predicted token is the same, pooled over sequences; a prediction
+ * too short misses the positions it lacks, extra predicted tokens are not counted:
+ *
+ *   acc = Σ_n #{t < |y_n| : ŷ_n[t] = y_n[t]} / Σ_n |y_n|
+ *
+ * NaN when the references hold no token.
+ *
+ * @example
+ * // 2 of 3 reference tokens right in the first, 1 of 1 in the second
+ * assert.strictEqual(tokenAccuracy([['a', 'x', 'c'], ['d', 'e']], [['a', 'b', 'c'], ['d']]), 0.75)
+ */
+export const tokenAccuracy = <A>(
+  predicted: readonly (readonly A[])[],
+  reference: readonly (readonly A[])[],
+): number => {
+  checkSequencePairs('tokenAccuracy', predicted, reference)
+  let right = 0
+  let total = 0
+  predicted.forEach((p, i) => {
+    const r = reference[i]
+    total += r.length
+    r.forEach((x, t) => {
+      if (p[t] === x) right++
+    })
+  })
+  return total === 0 ? Number.NaN : right / total
+}

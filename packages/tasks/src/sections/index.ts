@@ -11,6 +11,7 @@ import { explodingGradientsExperiment } from './exploding-gradients.ts'
 import { lstmToyExperiment } from './lstm-toy.ts'
 import { parameterCountExperiment } from './parameter-count.ts'
 import { sentimentExperiment } from './sentiment.ts'
+import { seq2seqExperiment } from './seq2seq.ts'
 import { slotFillingExperiment } from './slot-filling.ts'
 
 /** The lecture's experiments in section order. */
@@ -24,4 +25,5 @@ export const EXPERIMENTS: readonly Section[] = [
   section(addingProblemExperiment),
   section(sentimentExperiment),
   section(ctcSpeechExperiment),
+  section(seq2seqExperiment),
 ]
