@@ -65,6 +65,11 @@ export const SECTION_SOURCES: Readonly<Record<string, SectionSources>> = {
     code: 'packages/tasks/src/sections/seq2seq.ts',
     test: 'packages/tasks/test/sections/seq2seq.test.ts',
   },
+  '5.7': {
+    docs: 'docs/section-5.md#57-attention-reading-from-a-memory',
+    code: 'packages/tasks/src/sections/attention.ts',
+    test: 'packages/tasks/test/sections/attention.test.ts',
+  },
 }
 
 const field = (section: Section, name: keyof SectionSources): string | undefined => {

@@ -175,6 +175,21 @@ export {
   SECTION_2_2_INPUTS,
 } from './sections/all-ones.ts'
 export {
+  ATTENTION_LONGEST_AT_LEAST,
+  ATTENTION_MARGIN,
+  ATTENTION_SECTION_PARTS,
+  type AttentionConfig,
+  type AttentionMetrics,
+  type AttentionSectionConfig,
+  type AttentionSectionMetrics,
+  attentionExperiment,
+  attentionHolds,
+  attentionPart,
+  defaultAttentionConfig,
+  type LengthAccuracy,
+  type SectionPart,
+} from './sections/attention.ts'
+export {
   CER_AT_MOST,
   type CtcSpeechConfig,
   type CtcSpeechMetrics,

@@ -5,6 +5,7 @@
 import { type Section, section } from '../experiment.ts'
 import { addingProblemExperiment } from './adding-problem.ts'
 import { allOnesExperiment } from './all-ones.ts'
+import { attentionExperiment } from './attention.ts'
 import { ctcSpeechExperiment } from './ctc-speech.ts'
 import { errorSurfaceExperiment } from './error-surface.ts'
 import { explodingGradientsExperiment } from './exploding-gradients.ts'
@@ -26,4 +27,5 @@ export const EXPERIMENTS: readonly Section[] = [
   section(sentimentExperiment),
   section(ctcSpeechExperiment),
   section(seq2seqExperiment),
+  section(attentionExperiment),
 ]
