@@ -95,9 +95,17 @@ export interface EarlyStop {
   readonly best: Evaluation
 }
 
-/** Progress events a caller (the CLI) renders. */
+/**
+ * Progress events a caller (the CLI) renders. A `step` event carries the params and optimiser
+ * state after the step, so a caller can checkpoint them.
+ */
 export type TrainEvent =
-  | { readonly type: 'step'; readonly metrics: StepMetrics }
+  | {
+      readonly type: 'step'
+      readonly metrics: StepMetrics
+      readonly params: Tree
+      readonly optState: unknown
+    }
   | { readonly type: 'evaluate'; readonly step: number; readonly metrics: Readonly<Record<string, number>> }
   | { readonly type: 'stopped'; readonly reason: TrainStop }
 
@@ -352,7 +360,7 @@ export const train = <P extends Tree, B>(config: {
     if (loss < best.loss) best = { loss, step: i, params, optState }
     ;({ params, optState } = r.right)
     history.push(r.right.metrics)
-    config.onEvent?.({ type: 'step', metrics: r.right.metrics })
+    config.onEvent?.({ type: 'step', metrics: r.right.metrics, params, optState })
     if (divergence !== undefined) {
       const threshold = best.loss + (divergence.factor - 1) * Math.abs(best.loss)
       above = loss > threshold ? above + 1 : 0

@@ -199,6 +199,33 @@ describe('training loop', () => {
     expect(r.right.history).toHaveLength(300)
     expect(r.right.history[299].loss).toBeLessThan(r.right.history[0].loss)
   })
+  it('each step event carries the params and optimiser state after it: training resumed from them ends bit-identical', () => {
+    const target = T.tensor([3, -1], { dtype: 'f64' })
+    const after: { params: Tree; optState: unknown }[] = []
+    const r = train({
+      params: { w: T.zeros([2], 'f64') },
+      optimizer: adam(0.1),
+      loss: quadratic,
+      batches: Array(3).fill(target),
+      onEvent: (e) => {
+        if (e.type === 'step') after.push({ params: e.params, optState: e.optState })
+      },
+    })
+    if (E.isLeft(r)) throw new Error('expected Right')
+    expect(after.map((a) => (a.optState as { count: number }).count)).toEqual([1, 2, 3])
+    expect(snapshot(after[2].params)).toEqual(snapshot(r.right.params))
+    expect(snapshot(after[0].params)).not.toEqual(snapshot(after[1].params))
+    const resumed = train({
+      params: after[0].params as { w: Tensor },
+      optState: after[0].optState,
+      optimizer: adam(0.1),
+      loss: quadratic,
+      batches: Array(2).fill(target),
+    })
+    if (E.isLeft(resumed)) throw new Error('expected Right')
+    expect(snapshot(resumed.right.params)).toEqual(snapshot(r.right.params))
+    expect(resumed.right.optState).toEqual(r.right.optState)
+  })
   it('stops at the first non-finite loss, gradient or parameter, naming step and path', () => {
     const events: string[] = []
     const batches = [

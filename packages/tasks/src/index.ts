@@ -25,6 +25,7 @@ export {
   batchSequences,
   IGNORE_INDEX,
   minibatches,
+  minibatchStream,
   padSequences,
   type SequenceBatch,
 } from './data/batch.ts'
@@ -145,8 +146,10 @@ export {
   type TaggerKind,
   type TaggerOptions,
   type TaggerParams,
+  type TaggerTraining,
   tagger,
   taggerLayer,
+  taggerTraining,
   tagSentences,
 } from './models/tagger.ts'
 export {
@@ -155,7 +158,9 @@ export {
   type AddingModel,
   type AddingProblemConfig,
   type AddingProblemMetrics,
+  type AdderTraining,
   type AddingTraining,
+  adderTraining,
   addingData,
   addingProblemExperiment,
   type CellSpec,
@@ -279,6 +284,39 @@ export {
   CHANCE_AT_MOST,
   LEARNED_AT_LEAST,
   type SlotFillingConfig,
+  type SlotFillingData,
   type SlotFillingMetrics,
+  slotFillingData,
   slotFillingExperiment,
 } from './sections/slot-filling.ts'
+export {
+  type Config,
+  type ConfigCheck,
+  type ConfigError,
+  configCodec,
+  decodeConfig,
+  type FieldSpec,
+  type Fields,
+  integer,
+  rangeText,
+  real,
+} from './training/config.ts'
+export { type TrainingStopped, trainTask } from './training/run.ts'
+export {
+  defineTask,
+  type Metrics,
+  type TaskDefinition,
+  type TaskSetup,
+  type TrainingConfig,
+  type TrainingTask,
+  type TrainState,
+  trainingFields,
+} from './training/task.ts'
+export {
+  ADDING_FIELDS,
+  type AddingTaskConfig,
+  findTask,
+  TAGGER_FIELDS,
+  TASKS,
+  type TaggerTaskConfig,
+} from './training/tasks.ts'

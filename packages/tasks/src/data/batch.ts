@@ -112,11 +112,34 @@ export const minibatches = (key: Key, n: number, size: number, steps: number): n
     throw new T.ArgumentError(`minibatches: n must be an integer ≥ size (${size}), got ${n}`)
   if (!Number.isInteger(steps) || steps < 0)
     throw new T.ArgumentError(`minibatches: steps must be a non-negative integer, got ${steps}`)
+  const batch = minibatchStream(key, n, size)
+  return Array.from({ length: steps }, (_, i) => batch(i))
+}
+
+/**
+ * Minibatch i of `minibatches(key, n, size, ·)` as a function of i alone, so training can start
+ * at any step (a resumed run draws the batches an uninterrupted one would): epoch ⌊i / ⌊n/size⌋⌋
+ * is the permutation of `foldIn(key, epoch)`, and batch i its (i mod ⌊n/size⌋)-th slice. The last
+ * epoch's permutation is kept, so consecutive calls draw each permutation once.
+ *
+ * @example
+ * const batch = minibatchStream(T.key(0), 5, 2)
+ * assert.deepStrictEqual([batch(0), batch(1), batch(2)], minibatches(T.key(0), 5, 2, 3))
+ * assert.deepStrictEqual(minibatchStream(T.key(0), 5, 2)(2), batch(2)) // no state between calls matters
+ */
+export const minibatchStream = (key: Key, n: number, size: number): ((i: number) => number[]) => {
+  if (!Number.isInteger(size) || size < 1)
+    throw new T.ArgumentError(`minibatchStream: size must be a positive integer, got ${size}`)
+  if (!Number.isInteger(n) || n < size)
+    throw new T.ArgumentError(`minibatchStream: n must be an integer ≥ size (${size}), got ${n}`)
   const perEpoch = Math.floor(n / size)
-  const out: number[][] = []
-  for (let epoch = 0; out.length < steps; epoch++) {
-    const p = permutation(T.foldIn(key, epoch), n)
-    for (let i = 0; i < perEpoch && out.length < steps; i++) out.push(p.slice(i * size, (i + 1) * size))
+  let cached: { epoch: number; order: number[] } | undefined
+  return (i) => {
+    if (!Number.isSafeInteger(i) || i < 0)
+      throw new T.ArgumentError(`minibatchStream: the step must be a non-negative integer, got ${i}`)
+    const epoch = Math.floor(i / perEpoch)
+    if (cached?.epoch !== epoch) cached = { epoch, order: permutation(T.foldIn(key, epoch), n) }
+    const at = (i % perEpoch) * size
+    return cached.order.slice(at, at + size)
   }
-  return out
 }

@@ -24,10 +24,10 @@ import {
   sizeOption,
 } from '@recurrent/cells'
 import { crossEntropy } from '@recurrent/losses'
-import { adam, train } from '@recurrent/optim'
+import { adam, type GradientTransformation, train } from '@recurrent/optim'
 import type { Key, Tensor, Tree } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { batchSequences, IGNORE_INDEX, minibatches } from '../data/batch.ts'
+import { batchSequences, IGNORE_INDEX, minibatchStream, type SequenceBatch } from '../data/batch.ts'
 import { type EncodedWords, projectWords } from '../encoders.ts'
 
 /**
@@ -219,10 +219,75 @@ export interface FitOptions {
 const sentenceLoss = (logits: Tensor, targets: Tensor, batch: number): Tensor =>
   T.div(crossEntropy(logits, targets, { reduction: 'sum', ignoreIndex: IGNORE_INDEX }), batch)
 
+/** What training a tagger needs, as pure functions of the step: see `taggerTraining`. */
+export interface TaggerTraining {
+  /** The initial params (from the first of `key`'s three subkeys). */
+  readonly initParams: TaggerParams
+  readonly optimizer: GradientTransformation
+  /** The loss of a batch (Lecture §4.1): summed over each sentence, averaged over the batch. */
+  readonly loss: (params: TaggerParams, batch: SequenceBatch) => Tensor
+  /** Batch i: its sentences (`minibatchStream`) with word dropout drawn from `foldIn(·, i)`. */
+  readonly batch: (i: number) => SequenceBatch
+}
+
+/**
+ * The pieces of training a tagger from `key` (Lecture §4.1, §4.2): the initial params, Adam, the
+ * summed cross-entropy, and batch i as a pure function of i. Initialisation, batch order and word
+ * dropout come from `split(key, 3)`; batch i depends on i alone, so training may start at any
+ * step and draw what an uninterrupted run would. `fitTagger` trains with these.
+ *
+ * @example
+ * const words = encodingTable(oneHot(['arrive', 'leave', 'Taipei']), ['arrive', 'leave', 'Taipei'])
+ * const { layer, head } = taggerLayer('gru', 3)
+ * const t = tagger({ layer, head, inputSize: words.dims.length, labels: 3, embedding: 4, hidden: 4 })
+ * const data = { words: [[0, 2], [1, 2]], labels: [[0, 1], [0, 2]] }
+ * const training = taggerTraining(t, words, data, T.key(0), { batchSize: 1, learningRate: 0.1 })
+ * assert.deepStrictEqual(T.toArray(training.batch(3).inputs), T.toArray(training.batch(3).inputs))
+ * assert.ok(T.item(training.loss(training.initParams, training.batch(0))) > 0)
+ */
+export const taggerTraining = (
+  model: Tagger,
+  words: EncodedWords,
+  data: TaggedIds,
+  key: Key,
+  options: Omit<FitOptions, 'steps' | 'onStep'>,
+): TaggerTraining => {
+  if (!(options.learningRate > 0))
+    throw new T.ArgumentError(`fitTagger: learningRate must be positive, got ${options.learningRate}`)
+  const drop = options.wordDropout
+  if (drop !== undefined && !(drop.rate >= 0 && drop.rate < 1))
+    throw new T.ArgumentError(`fitTagger: wordDropout.rate must lie in [0, 1), got ${drop.rate}`)
+  if (data.words.length !== data.labels.length)
+    throw new T.ArgumentError(
+      `fitTagger: data has ${data.words.length} word sequences but ${data.labels.length} label sequences`,
+    )
+  const [kInit, kOrder, kDrop] = T.split(key, 3)
+  const order = minibatchStream(kOrder, data.words.length, options.batchSize)
+  const batch = (s: number): SequenceBatch => {
+    const idx = order(s)
+    let inputs = idx.map((i) => data.words[i])
+    if (drop !== undefined && drop.rate > 0) {
+      const u = T.toTypedArray(T.uniform(T.foldIn(kDrop, s), [inputs.reduce((n, w) => n + w.length, 0)]))
+      let k = 0
+      inputs = inputs.map((ws) => ws.map((w) => (u[k++] < drop.rate ? drop.id : w)))
+    }
+    return batchSequences(
+      inputs,
+      idx.map((i) => data.labels[i]),
+    )
+  }
+  return {
+    initParams: model.init(kInit),
+    optimizer: adam(options.learningRate),
+    loss: (p, b) => sentenceLoss(model.logits(p, words, b.inputs, b.lengths), b.targets, b.lengths.length),
+    batch,
+  }
+}
+
 /**
  * Trains a tagger from `key` (initialisation, batch order and word dropout all drawn from it)
- * for `options.steps` Adam steps on minibatches of `data` (Lecture §4.1, §4.2). Returns the
- * trained params and the loss of every step.
+ * for `options.steps` Adam steps on minibatches of `data` (Lecture §4.1, §4.2), with the pieces
+ * of `taggerTraining`. Returns the trained params and the loss of every step.
  *
  * @example
  * const words = encodingTable(oneHot(['arrive', 'leave', 'Taipei']), ['arrive', 'leave', 'Taipei'])
@@ -244,37 +309,14 @@ export const fitTagger = (
   const steps = options.steps
   if (!Number.isInteger(steps) || steps < 0)
     throw new T.ArgumentError(`fitTagger: steps must be a non-negative integer, got ${steps}`)
-  if (!(options.learningRate > 0))
-    throw new T.ArgumentError(`fitTagger: learningRate must be positive, got ${options.learningRate}`)
-  const drop = options.wordDropout
-  if (drop !== undefined && !(drop.rate >= 0 && drop.rate < 1))
-    throw new T.ArgumentError(`fitTagger: wordDropout.rate must lie in [0, 1), got ${drop.rate}`)
-  if (data.words.length !== data.labels.length)
-    throw new T.ArgumentError(
-      `fitTagger: data has ${data.words.length} word sequences but ${data.labels.length} label sequences`,
-    )
-  const [kInit, kOrder, kDrop] = T.split(key, 3)
-  const order = minibatches(kOrder, data.words.length, options.batchSize, steps)
+  const training = taggerTraining(model, words, data, key, options)
   function* batches() {
-    for (let s = 0; s < order.length; s++) {
-      const idx = order[s]
-      let inputs = idx.map((i) => data.words[i])
-      if (drop !== undefined && drop.rate > 0) {
-        const u = T.toTypedArray(T.uniform(T.foldIn(kDrop, s), [inputs.reduce((n, w) => n + w.length, 0)]))
-        let k = 0
-        inputs = inputs.map((ws) => ws.map((w) => (u[k++] < drop.rate ? drop.id : w)))
-      }
-      yield batchSequences(
-        inputs,
-        idx.map((i) => data.labels[i]),
-      )
-    }
+    for (let s = 0; s < steps; s++) yield training.batch(s)
   }
   const r = train({
-    params: model.init(kInit),
-    optimizer: adam(options.learningRate),
-    loss: (p: TaggerParams, b: ReturnType<typeof batchSequences>) =>
-      sentenceLoss(model.logits(p, words, b.inputs, b.lengths), b.targets, b.lengths.length),
+    params: training.initParams,
+    optimizer: training.optimizer,
+    loss: training.loss,
     batches: batches(),
     onEvent: (e) => {
       if (e.type === 'step') options.onStep?.(e.metrics.step, e.metrics.loss)

@@ -9,8 +9,8 @@
  */
 import { type Cell, clockwork, elman, gru, irnn, lstm, scrn } from '@recurrent/cells'
 import { mse } from '@recurrent/losses'
-import { adam, chain, clipByGlobalNorm, train } from '@recurrent/optim'
-import type { Key } from '@recurrent/tensor'
+import { adam, chain, clipByGlobalNorm, type GradientTransformation, train } from '@recurrent/optim'
+import type { Key, Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import { type AddingBatch, addingProblem, meanPredictorMse } from '../data/adding-problem.ts'
 import { type Experiment, type Plot, type RunContext, reportRun, type Table } from '../experiment.ts'
@@ -128,6 +128,53 @@ export const addingData = (
   }
 }
 
+/** What training one model on the adding problem needs, as pure functions of the step: see `adderTraining`. */
+export interface AdderTraining {
+  readonly model: Regressor
+  /** The initial params, from `foldIn(key, 2)`. */
+  readonly initParams: RegressorParams
+  /** `chain(clipByGlobalNorm(clipNorm), adam(learningRate))`. */
+  readonly optimizer: GradientTransformation
+  /** `L = (1/B)·Σ_b (ŷ_b − y_b)²`. */
+  readonly loss: (params: RegressorParams, batch: AddingBatch) => Tensor
+  /** The test set and batch i (`addingData`). */
+  readonly data: ReturnType<typeof addingData>
+  /** The test MSE of some params. */
+  readonly testMse: (params: RegressorParams) => number
+}
+
+/**
+ * The pieces of training a many-to-one regressor over `spec.cell` on the adding problem (Lecture
+ * §4.5), from `key`: the data of `addingData(training, key)`, the params from `foldIn(key, 2)`,
+ * the clipped Adam and the MSE. `trainAdder` trains with these; batch i is a function of i alone,
+ * so training may start at any step.
+ *
+ * @example
+ * const training = { length: 6, steps: 4, batch: 8, learningRate: 0.01, clipNorm: 1, evalEvery: 2, testSize: 16 }
+ * const t = adderTraining({ cell: ADDING_CELLS.lstm, hiddenSize: 4 }, training, T.key(0))
+ * assert.deepStrictEqual(T.shape(t.model.apply(t.initParams, t.data.batch(0).xs)), [8, 1])
+ * assert.ok(t.testMse(t.initParams) > 0)
+ */
+export const adderTraining = (spec: CellSpec, training: AddingTraining, key: Key): AdderTraining => {
+  if (typeof spec !== 'object' || spec === null || typeof spec.cell?.step !== 'function')
+    throw new T.ArgumentError(`trainAdder: spec must be { cell, hiddenSize }, got ${String(spec)}`)
+  if (!Number.isInteger(spec.hiddenSize) || spec.hiddenSize < 1)
+    throw new T.ArgumentError(
+      `trainAdder: spec.hiddenSize must be a positive integer, got ${String(spec.hiddenSize)}`,
+    )
+  checkTraining(training)
+  const model = regressor(spec.cell)
+  const data = addingData(training, key)
+  return {
+    model,
+    initParams: model.init(T.foldIn(key, 2), { inputSize: 2, hiddenSize: spec.hiddenSize, outputSize: 1 }),
+    optimizer: chain(clipByGlobalNorm(training.clipNorm), adam(training.learningRate)),
+    loss: (p, b) => mse(model.apply(p, b.xs), b.ys),
+    data,
+    testMse: (p) => T.item(mse(model.apply(p, data.test.xs), data.test.ys)),
+  }
+}
+
 /** Trained models by cell (identity), then by hidden size, training and key: at most a few per cell. */
 const trained = new WeakMap<Cell, Map<string, TrainedAdder>>()
 const MEMO_PER_CELL = 4
@@ -183,20 +230,13 @@ export const trainAdder = (
   const hit = byCell.get(memoKey)
   if (hit !== undefined) return hit
 
-  const model = regressor(spec.cell)
-  const data = addingData(training, key)
-  const testMse = (p: RegressorParams): number => T.item(mse(model.apply(p, data.test.xs), data.test.ys))
-  const initParams = model.init(T.foldIn(key, 2), {
-    inputSize: 2,
-    hiddenSize: spec.hiddenSize,
-    outputSize: 1,
-  })
+  const { model, initParams, optimizer, loss, data, testMse } = adderTraining(spec, training, key)
   const curve: CurvePoint[] = [{ step: 0, testMse: testMse(initParams) }]
   const progress = reportRun(context, run, steps)
   const result = train<RegressorParams, AddingBatch>({
     params: initParams,
-    optimizer: chain(clipByGlobalNorm(clipNorm), adam(learningRate)),
-    loss: (p, b) => mse(model.apply(p, b.xs), b.ys),
+    optimizer,
+    loss,
     batches: (function* () {
       for (let i = 0; i < steps; i++) yield data.batch(i)
     })(),

@@ -152,6 +152,67 @@ const accuracyPlot = (m: SlotFillingMetrics): Plot => ({
 
 const round = (x: number): number => Math.round(x * 1000) / 1000
 
+/** The data of a run of §1.2: its splits, word ids and encoding tables, and the key of its models. */
+export interface SlotFillingData {
+  readonly train: readonly Sentence[]
+  readonly test: readonly Sentence[]
+  /** Test sentences about cities never seen in training. */
+  readonly unseen: readonly Sentence[]
+  /** Training and test sentences whose cues follow their city. */
+  readonly afterTrain: readonly Sentence[]
+  readonly afterTest: readonly Sentence[]
+  /** Every word of every split; a word's id is its index. */
+  readonly lexicon: readonly string[]
+  readonly ids: (sentences: readonly Sentence[]) => TaggedIds
+  /** 1-of-N over the training words, with "other" as the extra last row (`lexicon.length`). */
+  readonly oneHotWords: EncodedWords
+  readonly hashedWords: EncodedWords
+  /** The key of the i-th tagger the experiment trains is `foldIn(kModels, i)`. */
+  readonly kModels: Key
+}
+
+/**
+ * The seeded data of §1.2 from `key` (`split(key, 7)`: cities, the five splits, the models), as
+ * the experiment and the command line's `tagger-*` tasks draw them.
+ *
+ * @example
+ * const d = slotFillingData({ ...slotFillingExperiment.config(false), trainSentences: 20, testSentences: 10 }, T.key(0))
+ * assert.deepStrictEqual([d.train.length, d.test.length, d.unseen.length], [20, 10, 10])
+ * assert.strictEqual(d.ids(d.train).words.length, 20)
+ */
+export const slotFillingData = (
+  config: Pick<
+    SlotFillingConfig,
+    'trainSentences' | 'testSentences' | 'seenCities' | 'unseenCities' | 'fillerRate'
+  >,
+  key: Key,
+): SlotFillingData => {
+  const [kCities, kTrain, kTest, kUnseen, kAfterTrain, kAfterTest, kModels] = T.split(key, 7)
+  const cities = splitCities(kCities, { seen: config.seenCities, unseen: config.unseenCities })
+  const gen = (k: Key, n: number, names: readonly string[], cueAfter = false) =>
+    slotFillingSentences(k, { sentences: n, cities: names, cueAfter, fillerRate: config.fillerRate })
+  const train = gen(kTrain, config.trainSentences, cities.seen)
+  const test = gen(kTest, config.testSentences, cities.seen)
+  const unseen = gen(kUnseen, config.testSentences, cities.unseen)
+  const afterTrain = gen(kAfterTrain, config.trainSentences, cities.seen, true)
+  const afterTest = gen(kAfterTest, config.testSentences, cities.seen, true)
+
+  // Every word of every split gets an id; the encoders decide what a word's vector is.
+  const lexicon = vocabularyOf([...train, ...test, ...unseen, ...afterTrain, ...afterTest])
+  const wordId = new Map(lexicon.map((w, i) => [w, i]))
+  const labelId = new Map(SLOT_LABELS.map((l, i) => [l, i]))
+  const ids = (ss: readonly Sentence[]): TaggedIds => ({
+    words: ss.map((s) => s.words.map((w) => wordId.get(w)!)),
+    labels: ss.map((s) => s.labels.map((l) => labelId.get(l)!)),
+  })
+  // 1-of-N over the training words (unseen cities are "other"); the extra last row is "other"
+  // itself, which word dropout substitutes.
+  const oneHotWords = encodingTable(oneHot(vocabularyOf([...train, ...afterTrain])), [...lexicon, DROPPED])
+  const hashedWords = encodingTable(wordHashing(), lexicon)
+
+  return { train, test, unseen, afterTrain, afterTest, lexicon, ids, oneHotWords, hashedWords, kModels }
+}
+
 /**
  * Lecture §1.2 as an experiment: per-word taggers on generated booking sentences (§1.1's
  * encoders, §4.1's summed cross-entropy, Adam). Holds when the feedforward tagger is at chance
@@ -185,28 +246,8 @@ export const slotFillingExperiment: Experiment<SlotFillingConfig, SlotFillingMet
     steps: full ? 600 : 200,
   }),
   run: (config, key: Key, context) => {
-    const [kCities, kTrain, kTest, kUnseen, kAfterTrain, kAfterTest, kModels] = T.split(key, 7)
-    const cities = splitCities(kCities, { seen: config.seenCities, unseen: config.unseenCities })
-    const gen = (k: Key, n: number, names: readonly string[], cueAfter = false) =>
-      slotFillingSentences(k, { sentences: n, cities: names, cueAfter, fillerRate: config.fillerRate })
-    const train = gen(kTrain, config.trainSentences, cities.seen)
-    const test = gen(kTest, config.testSentences, cities.seen)
-    const unseen = gen(kUnseen, config.testSentences, cities.unseen)
-    const afterTrain = gen(kAfterTrain, config.trainSentences, cities.seen, true)
-    const afterTest = gen(kAfterTest, config.testSentences, cities.seen, true)
-
-    // Every word of every split gets an id; the encoders decide what a word's vector is.
-    const lexicon = vocabularyOf([...train, ...test, ...unseen, ...afterTrain, ...afterTest])
-    const wordId = new Map(lexicon.map((w, i) => [w, i]))
-    const labelId = new Map(SLOT_LABELS.map((l, i) => [l, i]))
-    const ids = (ss: readonly Sentence[]): TaggedIds => ({
-      words: ss.map((s) => s.words.map((w) => wordId.get(w)!)),
-      labels: ss.map((s) => s.labels.map((l) => labelId.get(l)!)),
-    })
-    // 1-of-N over the training words (unseen cities are "other"); the extra last row is "other"
-    // itself, which word dropout substitutes.
-    const oneHotWords = encodingTable(oneHot(vocabularyOf([...train, ...afterTrain])), [...lexicon, DROPPED])
-    const hashedWords = encodingTable(wordHashing(), lexicon)
+    const { train, test, unseen, afterTrain, afterTest, lexicon, ids, oneHotWords, hashedWords, kModels } =
+      slotFillingData(config, key)
 
     const outcomes: RunOutcome[] = []
     let runIndex = 0

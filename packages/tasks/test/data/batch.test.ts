@@ -3,7 +3,13 @@ import { crossEntropy } from '@recurrent/losses'
 import * as T from '@recurrent/tensor'
 import { assertClose, numRuns, TOL } from '@recurrent/testkit'
 import { describe, expect, it } from 'vitest'
-import { batchSequences, IGNORE_INDEX, minibatches, padSequences } from '../../src/data/batch.ts'
+import {
+  batchSequences,
+  IGNORE_INDEX,
+  minibatches,
+  minibatchStream,
+  padSequences,
+} from '../../src/data/batch.ts'
 import { draws, permutation } from '../../src/data/draw.ts'
 
 const runs = { numRuns: numRuns(40) }
@@ -116,6 +122,22 @@ describe('seeded minibatches', () => {
       expect(minibatches(T.key(seed), n, size, steps)).toEqual(bs)
     },
   )
+
+  test.prop([sizes, fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 30 })], runs)(
+    'minibatchStream(i) is batch i of minibatches, whichever step it starts from',
+    ({ n, steps, size }, seed, from) => {
+      const all = minibatches(T.key(seed), n, size, from + steps)
+      const batch = minibatchStream(T.key(seed), n, size)
+      const resumed = Array.from({ length: steps }, (_, k) => batch(from + k))
+      expect(resumed).toEqual(all.slice(from))
+    },
+  )
+
+  it('minibatchStream rejects impossible sizes and steps', () => {
+    expect(() => minibatchStream(T.key(0), 3, 4)).toThrow(/n must be an integer ≥ size \(4\), got 3/)
+    expect(() => minibatchStream(T.key(0), 3, 0)).toThrow(/size must be a positive integer, got 0/)
+    expect(() => minibatchStream(T.key(0), 3, 1)(-1)).toThrow(/step must be a non-negative integer, got -1/)
+  })
 
   it('rejects impossible sizes', () => {
     expect(() => minibatches(T.key(0), 3, 4, 1)).toThrow(
