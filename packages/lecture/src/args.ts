@@ -162,7 +162,12 @@ const isCommand = (s: string): s is Command => (COMMANDS as readonly string[]).i
  *   left: { _tag: 'UsageError', reason: '"9.9" is not an accepted value (the sections are 2.2, 3.2)', path: '--section' },
  * })
  */
-export const decodeArgs = (argv: readonly string[], ids: readonly string[]): E.Either<UsageError, Args> => {
+export const decodeArgs = (
+  argv: readonly string[],
+  ids: readonly string[],
+  /** Commands decoded elsewhere (`train`, `eval`), named where the commands are listed. */
+  others: readonly string[] = [],
+): E.Either<UsageError, Args> => {
   const { tokens } = parseArgs({
     args: [...argv],
     allowPositionals: true,
@@ -236,7 +241,10 @@ export const decodeArgs = (argv: readonly string[], ids: readonly string[]): E.E
   const command = word ?? 'help'
   if (!isCommand(command))
     return E.left(
-      usageError(`unknown command ${q(command)} (the commands are ${COMMANDS.join(', ')})`, 'command'),
+      usageError(
+        `unknown command ${q(command)} (the commands are ${[...COMMANDS, ...others].join(', ')})`,
+        'command',
+      ),
     )
   for (const flag of given)
     if (!FLAGS_OF[command].includes(flag)) {

@@ -4,14 +4,17 @@
  *   recurrent lecture [--section ID]… [--seed N] [--full] [--out DIR] [--json] [--strict]
  *   recurrent seeds [--section ID]… [--out FILE]
  *   recurrent backends
+ *   recurrent train --list | TASK [--config FILE] [--seed N] [--steps N] [--out DIR] [--resume] [--print-config]
+ *   recurrent eval --checkpoint DIR [--json]
  *
- * `lecture` runs the experiments of the registry (`EXPERIMENTS` from @recurrent/tasks), prints
+ * `train` and `eval` train the models of the task registry (`TASKS`) with checkpoints and
+ * evaluate them (docs/train.md). `lecture` runs the experiments of the registry (`EXPERIMENTS` from @recurrent/tasks), prints
  * each section and writes DIR/index.html and DIR/results.json (docs/experiments.md).
  */
 import { readFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { format } from 'node:util'
-import { EXPERIMENTS, type Section } from '@recurrent/tasks'
+import { EXPERIMENTS, type Section, TASKS, type TrainingTask } from '@recurrent/tasks'
 import * as T from '@recurrent/tensor'
 import { showBoundaryError } from '@recurrent/tensor'
 import * as E from 'fp-ts/lib/Either.js'
@@ -22,11 +25,15 @@ import { type Meta, reportHtml, resultsOf, resultsText } from './report.ts'
 import { metricsJson } from './results.ts'
 import { describeError, runSections, type SectionRun, selectSections } from './run.ts'
 import { SEEDS, type SeedRuns, seedsMarkdown } from './seeds.ts'
+import { evalCommand, trainCommand } from './train.ts'
+import { commandOf, decodeTrainArgs, defaultRunDir } from './train-args.ts'
 import { writeReport } from './write.ts'
 
 /** What the command reads and writes: the registry and two outputs (tests pass their own). */
 export interface Io {
   readonly experiments: readonly Section[]
+  /** The training tasks of `train` and `eval` (default: `TASKS`). */
+  readonly tasks?: readonly TrainingTask[]
   readonly stdout: Output
   readonly stderr: Output
 }
@@ -34,11 +41,15 @@ export interface Io {
 const USAGE = `usage: recurrent lecture [--section ID]… [--seed N] [--full] [--out DIR] [--json] [--strict]
        recurrent seeds [--section ID]… [--out FILE]
        recurrent backends
+       recurrent train --list | TASK [--config FILE] [--seed N] [--steps N] [--out DIR] [--resume] [--print-config]
+       recurrent eval --checkpoint DIR [--json]
        recurrent [COMMAND] --help
 
   lecture   run the lecture's experiments; write DIR/index.html and DIR/results.json
   seeds     run them with seeds ${SEEDS.join(', ')} and write a table of their metrics
-  backends  list the kernel providers and gpu.js modes here, and why any is off`
+  backends  list the kernel providers and gpu.js modes here, and why any is off
+  train     train one model of the experiments, with checkpoints; resume it
+  eval      evaluate a checkpoint`
 
 const sectionList = (experiments: readonly Section[]): string =>
   experiments.length === 0
@@ -77,7 +88,44 @@ const BACKENDS_HELP = `usage: recurrent backends
 Lists the kernel providers of @recurrent/tensor and the gpu.js modes of @recurrent/gpu available
 here, with the reason for each one that is not.`
 
-const standardIo = (): Io => ({ experiments: EXPERIMENTS, stdout: process.stdout, stderr: process.stderr })
+const TRAIN_HELP = `usage: recurrent train --list
+       recurrent train TASK [--config FILE] [--seed N] [--steps N] [--out DIR] [--resume] [--print-config]
+
+Trains one model of the lecture's experiments (docs/train.md). Writes a checkpoint every
+checkpointEvery steps and after the last, each in DIR/checkpoints/step-NNNNNN (params and optimiser
+state as safetensors, manifest.json with the task, config, seed, step, metrics and checksums).
+
+  --list          name every task, one line each
+  --config FILE   a JSON object of configuration fields (every field optional; unknown ones rejected)
+  --seed N        the seed of the run's PRNG key, 0 ≤ N < 2^53 (default 0)
+  --steps N       the step budget, over the configuration's steps
+  --out DIR       the run directory (default ${defaultRunDir('TASK')})
+  --resume        continue from DIR's latest checkpoint; ends bit-identical to an uninterrupted run
+  --print-config  show every field with its value, default and range, and exit
+
+exit status: 0 trained (or already trained); 1 a guard stopped training (the last good checkpoint
+stays), or a checkpoint could not be read or written; 2 bad usage or a bad configuration`
+
+const EVAL_HELP = `usage: recurrent eval --checkpoint DIR [--json]
+
+Checks the checkpoint DIR (or the latest one of the run DIR): its manifest, the checksum of every
+file, its task and configuration; then evaluates its params and prints the metrics.
+
+  --checkpoint DIR  a checkpoint folder (DIR/checkpoints/step-NNNNNN) or a run directory
+  --json            print the task, seed, step, config and metrics as JSON
+
+exit status: 0 evaluated; 1 the checkpoint is missing, damaged or not of a known task; 2 bad usage`
+
+const packageVersion = (): string =>
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version
+
+const standardIo = (): Io => ({
+  experiments: EXPERIMENTS,
+  tasks: TASKS,
+  stdout: process.stdout,
+  stderr: process.stderr,
+})
 
 /** Writes lines to an output. */
 const printer =
@@ -92,9 +140,12 @@ const printer =
  */
 export const main = async (argv: readonly string[], io: Partial<Io> = {}): Promise<number> => {
   const full: Io = { ...standardIo(), ...io }
+  const word = commandOf(argv)
+  if (word === 'train' || word === 'eval') return train(argv, full)
   const args = decodeArgs(
     argv,
     full.experiments.map((s) => s.id),
+    ['train', 'eval'],
   )
   if (E.isLeft(args)) {
     const error = printer(full.stderr)
@@ -103,6 +154,28 @@ export const main = async (argv: readonly string[], io: Partial<Io> = {}): Promi
     return 2
   }
   return run(args.right, full)
+}
+
+/** `train` and `eval`: their own decoder and help. */
+const train = async (argv: readonly string[], io: Io): Promise<number> => {
+  const tasks = io.tasks ?? TASKS
+  const args = decodeTrainArgs(
+    argv,
+    tasks.map((t) => t.name),
+  )
+  if (E.isLeft(args)) {
+    const error = printer(io.stderr)
+    error(`recurrent: ${showBoundaryError(args.left)}`)
+    error(commandOf(argv) === 'eval' ? EVAL_HELP.split('\n')[0] : TRAIN_HELP.split('\n\n')[0])
+    return 2
+  }
+  const a = args.right
+  if (a.command === 'help') {
+    printer(io.stdout)(a.topic === 'train' ? TRAIN_HELP : EVAL_HELP)
+    return 0
+  }
+  const trainIo = { tasks, stdout: io.stdout, stderr: io.stderr, version: packageVersion() }
+  return a.command === 'train' ? trainCommand(a, trainIo) : evalCommand(a, trainIo)
 }
 
 const run = async (args: Args, io: Io): Promise<number> => {

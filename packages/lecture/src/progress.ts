@@ -17,11 +17,14 @@ export interface Output {
 /** Redraws at most this often, in milliseconds (experiments run synchronously, so no timer fires). */
 const REDRAW_MS = 100
 
-/**
- * A bar per training run on `stream`, a terminal: `§3.2 lstm [=====-----] 50% 250/500 loss 0.012`.
- * The bars of a section stay on screen when the section ends.
- */
-export const barDisplay = (stream: Output): RunObserver => {
+/** A display of training runs by name: its events, and the end of a group of runs. */
+export interface TrainingDisplay {
+  readonly event: (name: string, event: ExperimentEvent) => void
+  readonly end: () => void
+}
+
+/** The bars of `barDisplay`, for runs named by the caller. */
+const barRuns = (stream: Output): TrainingDisplay => {
   let multi: MultiBar | undefined
   let bars = new Map<string, ReturnType<MultiBar['create']>>()
   let drawn = 0
@@ -37,7 +40,7 @@ export const barDisplay = (stream: Output): RunObserver => {
     bars = new Map()
   }
   return {
-    event: (section: Section, event: ExperimentEvent) => {
+    event: (name: string, event: ExperimentEvent) => {
       if (event.type === 'start') {
         multi ??= new MultiBar({
           stream: stream as NodeJS.WritableStream,
@@ -48,27 +51,41 @@ export const barDisplay = (stream: Output): RunObserver => {
           autopadding: true,
           gracefulExit: false,
         })
-        bars.get(event.run)?.stop()
-        bars.set(event.run, multi.create(event.steps, 0, { run: `§${section.id} ${event.run}`, loss: '…' }))
+        bars.get(name)?.stop()
+        bars.set(name, multi.create(event.steps, 0, { run: name, loss: '…' }))
         redraw(true)
       } else if (event.type === 'progress') {
-        bars.get(event.run)?.update(event.step + 1, { loss: formatNumber(event.loss) })
+        bars.get(name)?.update(event.step + 1, { loss: formatNumber(event.loss) })
         redraw(false)
       } else redraw(true)
     },
-    sectionEnd: end,
+    end,
   }
 }
+
+/** A section's runs as `bars` and `lines` name them: `§3.2 lstm`. */
+const bySection = (display: TrainingDisplay): RunObserver => ({
+  event: (section: Section, event: ExperimentEvent) => display.event(`§${section.id} ${event.run}`, event),
+  sectionEnd: display.end,
+})
+
+/**
+ * A bar per training run on `stream`, a terminal: `§3.2 lstm [=====-----] 50% 250/500 loss 0.012`.
+ * The bars of a section stay on screen when the section ends.
+ */
+export const barDisplay = (stream: Output): RunObserver => bySection(barRuns(stream))
 
 /**
  * One line when a training run starts and one when it ends, with the steps it took (`6 of 200`
  * where it stopped early) and its last loss: for logs and pipes.
  */
-export const lineDisplay = (stream: Output): RunObserver => {
+export const lineDisplay = (stream: Output): RunObserver => bySection(lineRuns(stream))
+
+/** The lines of `lineDisplay`, for runs named by the caller. */
+const lineRuns = (stream: Output): TrainingDisplay => {
   const last = new Map<string, { steps: number; step?: number; loss?: number }>()
   return {
-    event: (section: Section, event: ExperimentEvent) => {
-      const name = `§${section.id} ${event.run}`
+    event: (name: string, event: ExperimentEvent) => {
       if (event.type === 'start') {
         last.set(name, { steps: event.steps })
         stream.write(`  ${name}: training, ${event.steps} steps\n`)
@@ -91,10 +108,14 @@ export const lineDisplay = (stream: Output): RunObserver => {
         last.delete(name)
       }
     },
-    sectionEnd: () => last.clear(),
+    end: () => last.clear(),
   }
 }
 
 /** Bars where `stream` is a terminal, lines elsewhere. */
 export const progressDisplay = (stream: Output): RunObserver =>
   stream.isTTY === true ? barDisplay(stream) : lineDisplay(stream)
+
+/** The display of `progressDisplay` for runs that are no section's (`recurrent train`), named as given. */
+export const trainingDisplay = (stream: Output): TrainingDisplay =>
+  stream.isTTY === true ? barRuns(stream) : lineRuns(stream)

@@ -1,0 +1,292 @@
+/**
+ * The command lines of `recurrent train` and `recurrent eval`, decoded into an `Either` the way
+ * `decodeArgs` decodes the others: `node:util` `parseArgs` splits the words leniently, every
+ * mistake is a `UsageError` naming the flag (or `TASK`) and quoting the value, and io-ts decodes
+ * the values (the task against the registry's names, the seed and the step budget as whole
+ * numbers).
+ *
+ *   recurrent train --list
+ *   recurrent train TASK [--config FILE] [--seed N] [--steps N] [--out DIR] [--resume] [--print-config]
+ *   recurrent eval --checkpoint DIR [--json]
+ */
+import { parseArgs } from 'node:util'
+import { boundaryError } from '@recurrent/tensor'
+import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import * as t from 'io-ts'
+import type { UsageError } from './args.ts'
+
+/** Where `recurrent train TASK` writes its checkpoints unless `--out` says otherwise: `runs/TASK`. */
+export const defaultRunDir = (task: string): string => `runs/${task}`
+
+/** The decoded command line of `train` or `eval`, or the help of one of them. */
+export type TrainArgs =
+  | { readonly command: 'train'; readonly list: true }
+  | {
+      readonly command: 'train'
+      readonly list: false
+      readonly task: string
+      /** The configuration file (JSON), if given. */
+      readonly config?: string
+      /** Given: the seed of the run's key (default 0; on `--resume`, the checkpoint's). */
+      readonly seed?: number
+      /** Given: the step budget, over the configuration's `steps`. */
+      readonly steps?: number
+      readonly out: string
+      readonly resume: boolean
+      readonly printConfig: boolean
+    }
+  | { readonly command: 'eval'; readonly checkpoint: string; readonly json: boolean }
+  | { readonly command: 'help'; readonly topic: 'train' | 'eval' }
+
+const usageError = (reason: string, path: string): UsageError => boundaryError('UsageError', reason, path)
+
+/** A whole number in decimal from `min` to 2⁵³ − 1, decoded from its text. */
+const wholeNumber = (name: string, min: number) =>
+  new t.Type<number, string, unknown>(
+    name,
+    (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= min,
+    (u, c) => {
+      if (typeof u !== 'string' || !/^[0-9]+$/.test(u)) return t.failure(u, c)
+      const n = Number(u)
+      return Number.isSafeInteger(n) && n >= min ? t.success(n) : t.failure(u, c)
+    },
+    String,
+  )
+
+const PathName = new t.Type<string, string, unknown>(
+  'PathName',
+  (u): u is string => typeof u === 'string' && u !== '' && !u.includes('\0'),
+  (u, c) => (typeof u === 'string' && u !== '' && !u.includes('\0') ? t.success(u) : t.failure(u, c)),
+  t.identity,
+)
+
+const codecs = (tasks: readonly string[]) => {
+  const Task = t.keyof(Object.fromEntries(tasks.map((n) => [n, null])) as Record<string, null>)
+  const List = t.type({ command: t.literal('train'), list: t.literal(true) })
+  const Train = t.intersection([
+    t.type({
+      command: t.literal('train'),
+      list: t.literal(false),
+      task: Task,
+      out: PathName,
+      resume: t.boolean,
+      printConfig: t.boolean,
+    }),
+    t.partial({ config: PathName, seed: wholeNumber('Seed', 0), steps: wholeNumber('Steps', 1) }),
+  ])
+  const Eval = t.type({ command: t.literal('eval'), checkpoint: PathName, json: t.boolean })
+  return { List, Train, Eval }
+}
+
+const OPTIONS = {
+  config: { type: 'string' },
+  seed: { type: 'string' },
+  steps: { type: 'string' },
+  out: { type: 'string' },
+  checkpoint: { type: 'string' },
+  list: { type: 'boolean' },
+  resume: { type: 'boolean' },
+  'print-config': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+type Valued = 'config' | 'seed' | 'steps' | 'out' | 'checkpoint'
+type Switch = 'list' | 'resume' | 'print-config' | 'json'
+const VALUED: readonly Valued[] = ['config', 'seed', 'steps', 'out', 'checkpoint']
+const SWITCHES: readonly Switch[] = ['list', 'resume', 'print-config', 'json']
+
+const FLAGS_OF: Record<'train' | 'eval', readonly (Valued | Switch)[]> = {
+  train: ['list', 'config', 'seed', 'steps', 'out', 'resume', 'print-config'],
+  eval: ['checkpoint', 'json'],
+}
+
+const EXAMPLE: Record<Valued, string> = {
+  config: '--config config.json',
+  seed: '--seed 0',
+  steps: '--steps 800',
+  out: '--out DIR',
+  checkpoint: '--checkpoint DIR',
+}
+
+const q = (value: string): string => JSON.stringify(value)
+
+const listTasks = (tasks: readonly string[]): string =>
+  tasks.length === 0 ? 'no task is registered' : `the tasks are ${tasks.join(', ')}`
+
+const rejected = (key: string, value: string, tasks: readonly string[]): string =>
+  key === 'task'
+    ? `${q(value)} is not a task (${listTasks(tasks)}; recurrent train --list describes them)`
+    : key === 'seed'
+      ? `${q(value)} is not a seed (a whole number from 0 to 9007199254740991)`
+      : key === 'steps'
+        ? `${q(value)} is not a step budget (a whole number from 1 to 9007199254740991)`
+        : `${q(value)} is not a folder or file name`
+
+/** The first problem in io-ts errors, located by its key as a flag (or TASK). */
+const describe = (errors: t.Errors, tasks: readonly string[]): UsageError => {
+  const [first] = errors
+  const key =
+    first?.context
+      .map((c) => c.key)
+      .filter((k) => k !== '' && !/^\d+$/.test(k))
+      .at(-1) ?? 'task'
+  return usageError(rejected(key, String(first?.value), tasks), key === 'task' ? 'TASK' : `--${key}`)
+}
+
+/**
+ * The command word of a command line: its first positional argument, the options of every command
+ * skipped with their values (`--seed 3 train` is `train`). Undefined when there is none.
+ *
+ * @example
+ * assert.strictEqual(commandOf(['--seed', '3', 'train', 'adding-lstm']), 'train')
+ * assert.strictEqual(commandOf(['--section=2.2', 'lecture']), 'lecture')
+ * assert.strictEqual(commandOf(['--json']), undefined)
+ */
+export const commandOf = (argv: readonly string[]): string | undefined => {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+    options: { ...OPTIONS, section: { type: 'string', multiple: true } },
+  })
+  const first = tokens.find((token) => token.kind === 'positional')
+  return first?.kind === 'positional' ? first.value : undefined
+}
+
+/**
+ * Decodes the command line of `recurrent train` or `recurrent eval` (`argv` without `node` and the
+ * script; its command word is `train` or `eval`), checking TASK against `tasks` (the registry's
+ * names). Never throws: every mistake is a `Left` naming the flag or `TASK` and quoting the value.
+ *
+ * @example
+ * const r = decodeTrainArgs(['train', 'adding-lstm', '--steps', '60', '--seed=3'], ['adding-lstm'])
+ * assert.deepStrictEqual(r, {
+ *   _tag: 'Right',
+ *   right: { command: 'train', list: false, task: 'adding-lstm', out: 'runs/adding-lstm', resume: false, printConfig: false, seed: 3, steps: 60 },
+ * })
+ * const bad = decodeTrainArgs(['train', 'adding-lsmt'], ['adding-lstm'])
+ * assert.strictEqual(bad._tag === 'Left' && bad.left.path, 'TASK')
+ */
+export const decodeTrainArgs = (
+  argv: readonly string[],
+  tasks: readonly string[],
+): E.Either<UsageError, TrainArgs> => {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+    options: OPTIONS,
+  })
+  const values: Partial<Record<Valued, string>> = {}
+  const switches: Partial<Record<Switch, true>> = {}
+  let help = false
+  const positionals: { value: string; index: number }[] = []
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') continue
+    if (token.kind === 'positional') {
+      positionals.push({ value: token.value, index: token.index })
+      continue
+    }
+    const { name, rawName, value, inlineValue } = token
+    const arg = argv[token.index] ?? rawName
+    if (name === 'help' || (SWITCHES as readonly string[]).includes(name)) {
+      if (value !== undefined)
+        return E.left(usageError(`takes no value, got ${q(value)} in ${q(arg)}`, rawName))
+      if (name === 'help') help = true
+      else {
+        const flag = name as Switch
+        if (switches[flag]) return E.left(usageError('given twice', rawName))
+        switches[flag] = true
+      }
+      continue
+    }
+    if (!(VALUED as readonly string[]).includes(name))
+      return E.left(
+        usageError(
+          `unknown option${arg === rawName ? '' : ` ${rawName} in`} ${q(arg)} (the options of train and eval are ${[...FLAGS_OF.train, ...FLAGS_OF.eval].map((f) => `--${f}`).join(', ')}, -h/--help)`,
+          rawName,
+        ),
+      )
+    const flag = name as Valued
+    if (value === undefined) return E.left(usageError(`needs a value, as in ${EXAMPLE[flag]}`, rawName))
+    if (inlineValue === false && value.startsWith('-'))
+      return E.left(
+        usageError(
+          `needs a value, and ${q(value)} looks like an option (write ${rawName}=${value} if it is the value)`,
+          rawName,
+        ),
+      )
+    const previous = values[flag]
+    if (previous !== undefined)
+      return E.left(usageError(`given twice: ${q(previous)}, then ${q(value)}`, rawName))
+    values[flag] = value
+  }
+  const [first, second, ...rest] = positionals
+  const command = first?.value
+  if (command !== 'train' && command !== 'eval')
+    return E.left(usageError(`is ${q(String(command))}, not train or eval`, 'command'))
+  if (help) return E.right({ command: 'help', topic: command })
+  const stray = command === 'eval' ? second : rest[0]
+  if (stray !== undefined)
+    return E.left(usageError(`unexpected argument ${q(stray.value)}`, `argv[${stray.index}]`))
+  const given = [...(Object.keys(values) as Valued[]), ...(Object.keys(switches) as Switch[])]
+  for (const flag of given)
+    if (!FLAGS_OF[command].includes(flag))
+      return E.left(
+        usageError(
+          `applies only to the ${command === 'train' ? 'eval' : 'train'} command, not ${q(command)}`,
+          `--${flag}`,
+        ),
+      )
+  if (command === 'train' && switches.list) {
+    const other = given.find((f) => f !== 'list')
+    if (other !== undefined) return E.left(usageError('does not go with --list', `--${other}`))
+    if (second !== undefined)
+      return E.left(
+        usageError(
+          `unexpected argument ${q(second.value)} (--list names every task)`,
+          `argv[${second.index}]`,
+        ),
+      )
+  }
+  if (command === 'train' && !switches.list && second === undefined)
+    return E.left(
+      usageError('is missing: name the task to train (recurrent train --list names them)', 'TASK'),
+    )
+  if (command === 'eval' && values.checkpoint === undefined)
+    return E.left(
+      usageError(
+        'is missing: name the checkpoint to evaluate, as in --checkpoint runs/adding-lstm',
+        '--checkpoint',
+      ),
+    )
+  const raw =
+    command === 'eval'
+      ? { command, checkpoint: values.checkpoint, json: switches.json === true }
+      : switches.list
+        ? { command, list: true }
+        : {
+            command,
+            list: false,
+            task: second?.value,
+            out: values.out ?? defaultRunDir(second?.value ?? ''),
+            resume: switches.resume === true,
+            printConfig: switches['print-config'] === true,
+            ...(values.config === undefined ? {} : { config: values.config }),
+            ...(values.seed === undefined ? {} : { seed: values.seed }),
+            ...(values.steps === undefined ? {} : { steps: values.steps }),
+          }
+  const { List, Train, Eval } = codecs(tasks)
+  const codec: t.Decoder<unknown, unknown> = command === 'eval' ? Eval : switches.list ? List : Train
+  return pipe(
+    codec.decode(raw),
+    E.bimap(
+      (errors) => describe(errors, tasks),
+      (decoded) => decoded as TrainArgs,
+    ),
+  )
+}
