@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import {
   appendFileSync,
   existsSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -15,7 +16,7 @@ import * as T from '@recurrent/tensor'
 import { numRuns } from '@recurrent/testkit'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { checkpointName, loadCheckpoint, Manifest } from '../src/checkpoint.ts'
+import { checkpointName, latestCheckpoint, loadCheckpoint, Manifest } from '../src/checkpoint.ts'
 import { main } from '../src/index.ts'
 import { commandOf, decodeTrainArgs } from '../src/train-args.ts'
 import { scratch, sink } from './fakes.ts'
@@ -258,9 +259,17 @@ describe('recurrent train: checkpoints', () => {
     const again = await recurrent('train', 'adding-gru', '--config', config, '--out', run)
     expect(again.code).toBe(1)
     expect(again.stderr).toMatch(/holds checkpoints already .* pass --resume/)
+    // What a crash in the middle of writing a checkpoint leaves: never read, removed on --resume.
+    const unfinished = join(run, 'checkpoints', '.step-000050.tmp-12345')
+    mkdirSync(unfinished)
+    writeFileSync(join(unfinished, 'params.safetensors'), 'half')
+    expect(latestCheckpoint(run)).toBe(join(run, 'checkpoints', 'step-000040'))
     const done = await recurrent('train', 'adding-gru', '--out', run, '--resume')
     expect(done.code).toBe(0)
-    expect(done.stdout).toMatch(/already trained/)
+    expect(done.stdout).toMatch(
+      /removed 1 unfinished checkpoint folder a crash left behind\n[\s\S]*already trained/,
+    )
+    expect(existsSync(unfinished)).toBe(false)
     expect(snapshot(run)).toEqual(before)
     const none = await recurrent('train', 'adding-gru', '--out', join(scratch(), 'empty'), '--resume')
     expect(none.code).toBe(1)
