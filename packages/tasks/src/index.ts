@@ -155,10 +155,10 @@ export {
 export {
   ADDING_CELLS,
   ADDING_MODELS,
+  type AdderTraining,
   type AddingModel,
   type AddingProblemConfig,
   type AddingProblemMetrics,
-  type AdderTraining,
   type AddingTraining,
   adderTraining,
   addingData,
