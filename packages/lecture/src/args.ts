@@ -5,11 +5,11 @@
  * so that every mistake is reported here, in one shape, instead of thrown; io-ts then decodes the
  * values (section ids against the registry's, the seed as a whole number).
  */
-import { parseArgs } from 'node:util'
-import { type BoundaryError, boundaryError } from '@recurrent/tensor'
+import type { BoundaryError } from '@recurrent/tensor'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
+import { firstProblem, PathName, q, scanArgs, usageError, wholeNumber } from './argv.ts'
 
 /** Where `recurrent lecture` writes `index.html` and `results.json` unless `--out` says otherwise. */
 export const DEFAULT_OUT = 'lecture-report'
@@ -22,24 +22,7 @@ export const COMMANDS = ['lecture', 'seeds', 'backends', 'help'] as const
 export type Command = (typeof COMMANDS)[number]
 
 /** A whole number written in decimal, 0 ≤ n < 2⁵³ (a PRNG seed), decoded from its text. */
-const Seed = new t.Type<number, string, unknown>(
-  'Seed',
-  (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= 0,
-  (u, c) => {
-    if (typeof u !== 'string' || !/^[0-9]+$/.test(u)) return t.failure(u, c)
-    const n = Number(u)
-    return Number.isSafeInteger(n) ? t.success(n) : t.failure(u, c)
-  },
-  String,
-)
-
-/** A folder or file name: not empty, no NUL. */
-const PathName = new t.Type<string, string, unknown>(
-  'PathName',
-  (u): u is string => typeof u === 'string' && u !== '' && !u.includes('\0'),
-  (u, c) => (typeof u === 'string' && u !== '' && !u.includes('\0') ? t.success(u) : t.failure(u, c)),
-  t.identity,
-)
+const Seed = wholeNumber('Seed', 0)
 
 /** The codecs of the commands' arguments, given the section ids the registry holds. */
 const codecs = (ids: readonly string[]) => {
@@ -84,8 +67,6 @@ export type Args =
  */
 export type UsageError = BoundaryError<'UsageError'>
 
-const usageError = (reason: string, path: string): UsageError => boundaryError('UsageError', reason, path)
-
 const OPTIONS = {
   section: { type: 'string', multiple: true },
   seed: { type: 'string' },
@@ -114,9 +95,6 @@ const EXAMPLE: Record<(typeof VALUED)[number], string> = {
   out: '--out DIR',
 }
 
-/** A value as the messages quote it: JSON, so that empty, blank and control characters show. */
-const q = (value: string): string => JSON.stringify(value)
-
 /** The section ids as a usage message lists them. */
 const listIds = (ids: readonly string[]): string =>
   ids.length === 0 ? 'no section is registered' : `the sections are ${ids.join(', ')}`
@@ -133,14 +111,9 @@ const rejected = (flag: string, value: string, ids: readonly string[]): string =
 
 /** The first problem in `io-ts` errors, located by its key as a flag. */
 const describe = (errors: t.Errors, ids: readonly string[]): UsageError => {
-  const [first] = errors
-  const key =
-    first?.context
-      .map((c) => c.key)
-      .filter((k) => k !== '' && !/^\d+$/.test(k))
-      .at(-1) ?? 'command'
+  const { key, value } = firstProblem(errors, 'command')
   const flag = key === 'sections' ? 'section' : key
-  return usageError(rejected(flag, String(first?.value), ids), flag === 'command' ? 'command' : `--${flag}`)
+  return usageError(rejected(flag, value, ids), flag === 'command' ? 'command' : `--${flag}`)
 }
 
 const isCommand = (s: string): s is Command => (COMMANDS as readonly string[]).includes(s)
@@ -168,66 +141,17 @@ export const decodeArgs = (
   /** Commands decoded elsewhere (`train`, `eval`), named where the commands are listed. */
   others: readonly string[] = [],
 ): E.Either<UsageError, Args> => {
-  const { tokens } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: false,
-    tokens: true,
+  const scanned = scanArgs(argv, {
     options: OPTIONS,
+    valued: VALUED,
+    switches: SWITCHES,
+    multiple: ['section'],
+    example: EXAMPLE,
+    known: 'the options are --section, --seed, --full, --out, --json, --strict, -h/--help',
   })
-  const values: { seed?: string; out?: string } = {}
-  const sections: string[] = []
-  const switches: Partial<Record<(typeof SWITCHES)[number], true>> = {}
-  const given = new Set<Flag>()
-  let help = false
-  const positionals: { value: string; index: number }[] = []
-  for (const token of tokens) {
-    if (token.kind === 'option-terminator') continue
-    if (token.kind === 'positional') {
-      positionals.push({ value: token.value, index: token.index })
-      continue
-    }
-    const { name, rawName, value, inlineValue } = token
-    const arg = argv[token.index] ?? rawName
-    if (name === 'help' || (SWITCHES as readonly string[]).includes(name)) {
-      if (value !== undefined)
-        return E.left(usageError(`takes no value, got ${q(value)} in ${q(arg)}`, rawName))
-      if (name === 'help') help = true
-      else {
-        const flag = name as (typeof SWITCHES)[number]
-        if (switches[flag]) return E.left(usageError('given twice', rawName))
-        switches[flag] = true
-        given.add(flag)
-      }
-      continue
-    }
-    if (!(VALUED as readonly string[]).includes(name))
-      return E.left(
-        usageError(
-          `unknown option${arg === rawName ? '' : ` ${rawName} in`} ${q(arg)} (the options are --section, --seed, --full, --out, --json, --strict, -h/--help)`,
-          rawName,
-        ),
-      )
-    const flag = name as (typeof VALUED)[number]
-    if (value === undefined) return E.left(usageError(`needs a value, as in ${EXAMPLE[flag]}`, rawName))
-    if (inlineValue === false && value.startsWith('-'))
-      return E.left(
-        usageError(
-          `needs a value, and ${q(value)} looks like an option (write ${rawName}=${value} if it is the value)`,
-          rawName,
-        ),
-      )
-    given.add(flag)
-    if (flag === 'section') {
-      if (sections.includes(value)) return E.left(usageError(`given twice: ${q(value)}`, rawName))
-      sections.push(value)
-      continue
-    }
-    const previous = values[flag]
-    if (previous !== undefined)
-      return E.left(usageError(`given twice: ${q(previous)}, then ${q(value)}`, rawName))
-    values[flag] = value
-  }
+  if (E.isLeft(scanned)) return scanned
+  const { values, many, switches, given, help, positionals } = scanned.right
+  const sections = many.section ?? []
   const [first, ...rest] = positionals
   if (rest[0] !== undefined)
     return E.left(usageError(`unexpected argument ${q(rest[0].value)}`, `argv[${rest[0].index}]`))

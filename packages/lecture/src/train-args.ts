@@ -10,11 +10,11 @@
  *   recurrent eval --checkpoint DIR [--json]
  */
 import { parseArgs } from 'node:util'
-import { boundaryError } from '@recurrent/tensor'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
 import type { UsageError } from './args.ts'
+import { firstProblem, PathName, q, scanArgs, usageError, wholeNumber } from './argv.ts'
 
 /** Where `recurrent train TASK` writes its checkpoints unless `--out` says otherwise: `runs/TASK`. */
 export const defaultRunDir = (task: string): string => `runs/${task}`
@@ -38,28 +38,6 @@ export type TrainArgs =
     }
   | { readonly command: 'eval'; readonly checkpoint: string; readonly json: boolean }
   | { readonly command: 'help'; readonly topic: 'train' | 'eval' }
-
-const usageError = (reason: string, path: string): UsageError => boundaryError('UsageError', reason, path)
-
-/** A whole number in decimal from `min` to 2⁵³ − 1, decoded from its text. */
-const wholeNumber = (name: string, min: number) =>
-  new t.Type<number, string, unknown>(
-    name,
-    (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= min,
-    (u, c) => {
-      if (typeof u !== 'string' || !/^[0-9]+$/.test(u)) return t.failure(u, c)
-      const n = Number(u)
-      return Number.isSafeInteger(n) && n >= min ? t.success(n) : t.failure(u, c)
-    },
-    String,
-  )
-
-const PathName = new t.Type<string, string, unknown>(
-  'PathName',
-  (u): u is string => typeof u === 'string' && u !== '' && !u.includes('\0'),
-  (u, c) => (typeof u === 'string' && u !== '' && !u.includes('\0') ? t.success(u) : t.failure(u, c)),
-  t.identity,
-)
 
 const codecs = (tasks: readonly string[]) => {
   const Task = t.keyof(Object.fromEntries(tasks.map((n) => [n, null])) as Record<string, null>)
@@ -110,8 +88,6 @@ const EXAMPLE: Record<Valued, string> = {
   checkpoint: '--checkpoint DIR',
 }
 
-const q = (value: string): string => JSON.stringify(value)
-
 const listTasks = (tasks: readonly string[]): string =>
   tasks.length === 0 ? 'no task is registered' : `the tasks are ${tasks.join(', ')}`
 
@@ -126,13 +102,8 @@ const rejected = (key: string, value: string, tasks: readonly string[]): string 
 
 /** The first problem in io-ts errors, located by its key as a flag (or TASK). */
 const describe = (errors: t.Errors, tasks: readonly string[]): UsageError => {
-  const [first] = errors
-  const key =
-    first?.context
-      .map((c) => c.key)
-      .filter((k) => k !== '' && !/^\d+$/.test(k))
-      .at(-1) ?? 'task'
-  return usageError(rejected(key, String(first?.value), tasks), key === 'task' ? 'TASK' : `--${key}`)
+  const { key, value } = firstProblem(errors, 'task')
+  return usageError(rejected(key, value, tasks), key === 'task' ? 'TASK' : `--${key}`)
 }
 
 /**
@@ -174,57 +145,15 @@ export const decodeTrainArgs = (
   argv: readonly string[],
   tasks: readonly string[],
 ): E.Either<UsageError, TrainArgs> => {
-  const { tokens } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: false,
-    tokens: true,
+  const scanned = scanArgs(argv, {
     options: OPTIONS,
+    valued: VALUED,
+    switches: SWITCHES,
+    example: EXAMPLE,
+    known: `the options of train and eval are ${[...FLAGS_OF.train, ...FLAGS_OF.eval].map((f) => `--${f}`).join(', ')}, -h/--help`,
   })
-  const values: Partial<Record<Valued, string>> = {}
-  const switches: Partial<Record<Switch, true>> = {}
-  let help = false
-  const positionals: { value: string; index: number }[] = []
-  for (const token of tokens) {
-    if (token.kind === 'option-terminator') continue
-    if (token.kind === 'positional') {
-      positionals.push({ value: token.value, index: token.index })
-      continue
-    }
-    const { name, rawName, value, inlineValue } = token
-    const arg = argv[token.index] ?? rawName
-    if (name === 'help' || (SWITCHES as readonly string[]).includes(name)) {
-      if (value !== undefined)
-        return E.left(usageError(`takes no value, got ${q(value)} in ${q(arg)}`, rawName))
-      if (name === 'help') help = true
-      else {
-        const flag = name as Switch
-        if (switches[flag]) return E.left(usageError('given twice', rawName))
-        switches[flag] = true
-      }
-      continue
-    }
-    if (!(VALUED as readonly string[]).includes(name))
-      return E.left(
-        usageError(
-          `unknown option${arg === rawName ? '' : ` ${rawName} in`} ${q(arg)} (the options of train and eval are ${[...FLAGS_OF.train, ...FLAGS_OF.eval].map((f) => `--${f}`).join(', ')}, -h/--help)`,
-          rawName,
-        ),
-      )
-    const flag = name as Valued
-    if (value === undefined) return E.left(usageError(`needs a value, as in ${EXAMPLE[flag]}`, rawName))
-    if (inlineValue === false && value.startsWith('-'))
-      return E.left(
-        usageError(
-          `needs a value, and ${q(value)} looks like an option (write ${rawName}=${value} if it is the value)`,
-          rawName,
-        ),
-      )
-    const previous = values[flag]
-    if (previous !== undefined)
-      return E.left(usageError(`given twice: ${q(previous)}, then ${q(value)}`, rawName))
-    values[flag] = value
-  }
+  if (E.isLeft(scanned)) return scanned
+  const { values, switches, help, positionals } = scanned.right
   const [first, second, ...rest] = positionals
   const command = first?.value
   if (command !== 'train' && command !== 'eval')
