@@ -70,6 +70,26 @@ export const CHANCE_AT_MOST = 0.6
 /** A tagger that uses the cue labels at least this fraction of the cities right. */
 export const LEARNED_AT_LEAST = 0.9
 
+/**
+ * The §1.2 tagger of this kind over these words, with the configuration's sizes: the model both
+ * the experiment and its training tasks (`tagger-KIND`) train.
+ */
+export const slotTagger = (
+  kind: TaggerKind,
+  words: EncodedWords,
+  config: Pick<SlotFillingConfig, 'embedding' | 'hidden'>,
+) => {
+  const { layer, head } = taggerLayer(kind, SLOT_LABELS.length)
+  return tagger({
+    layer,
+    head,
+    inputSize: words.dims.length,
+    labels: SLOT_LABELS.length,
+    embedding: config.embedding,
+    hidden: config.hidden,
+  })
+}
+
 const RECURRENT = TAGGER_KINDS.filter((k) => k !== 'feedforward')
 
 /** The word the 1-of-N taggers' word dropout substitutes: outside every vocabulary, so "other". */
@@ -258,15 +278,7 @@ export const slotFillingExperiment: Experiment<SlotFillingConfig, SlotFillingMet
       data: readonly Sentence[],
       dropout: boolean,
     ) => {
-      const { layer, head } = taggerLayer(kind, SLOT_LABELS.length)
-      const model = tagger({
-        layer,
-        head,
-        inputSize: words.dims.length,
-        labels: SLOT_LABELS.length,
-        embedding: config.embedding,
-        hidden: config.hidden,
-      })
+      const model = slotTagger(kind, words, config)
       const { params, losses } = fitTagger(model, words, ids(data), T.foldIn(kModels, runIndex++), {
         steps: config.steps,
         batchSize: config.batchSize,

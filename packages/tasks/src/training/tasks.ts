@@ -10,14 +10,7 @@ import * as T from '@recurrent/tensor'
 import { meanPredictorMse } from '../data/adding-problem.ts'
 import { cityNames, SLOT_LABELS } from '../data/slot-filling.ts'
 import { ambiguousCityAccuracy, slotF1 } from '../metrics.ts'
-import {
-  TAGGER_KINDS,
-  type TaggerKind,
-  tagger,
-  taggerLayer,
-  taggerTraining,
-  tagSentences,
-} from '../models/tagger.ts'
+import { TAGGER_KINDS, type TaggerKind, taggerTraining, tagSentences } from '../models/tagger.ts'
 import {
   ADDING_CELLS,
   ADDING_MODELS,
@@ -25,24 +18,18 @@ import {
   adderTraining,
   defaultAddingConfig,
 } from '../sections/adding-problem.ts'
-import { slotFillingData, slotFillingExperiment } from '../sections/slot-filling.ts'
+import {
+  type SlotFillingConfig,
+  slotFillingData,
+  slotFillingExperiment,
+  slotTagger,
+} from '../sections/slot-filling.ts'
 import type { Fields } from './config.ts'
 import { integer, real } from './config.ts'
 import { defineTask, type TrainingConfig, type TrainingTask, trainingFields } from './task.ts'
 
 /** The configuration of a §1.2 tagger task: the experiment's sizes and budget, and the training fields. */
-export interface TaggerTaskConfig extends TrainingConfig {
-  readonly trainSentences: number
-  readonly testSentences: number
-  readonly seenCities: number
-  readonly unseenCities: number
-  readonly fillerRate: number
-  readonly embedding: number
-  readonly hidden: number
-  readonly batchSize: number
-  readonly learningRate: number
-  readonly wordDropout: number
-}
+export interface TaggerTaskConfig extends TrainingConfig, Omit<SlotFillingConfig, 'steps'> {}
 
 const TAGGER_DEFAULTS = slotFillingExperiment.config(false)
 
@@ -111,15 +98,7 @@ const taggerTask = (kind: TaggerKind): TrainingTask =>
     setup: (config: TaggerTaskConfig, key: Key) => {
       const data = slotFillingData(config, key)
       const words = data.oneHotWords
-      const { layer, head } = taggerLayer(kind, SLOT_LABELS.length)
-      const model = tagger({
-        layer,
-        head,
-        inputSize: words.dims.length,
-        labels: SLOT_LABELS.length,
-        embedding: config.embedding,
-        hidden: config.hidden,
-      })
+      const model = slotTagger(kind, words, config)
       const training = taggerTraining(
         model,
         words,
