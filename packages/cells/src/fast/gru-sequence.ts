@@ -12,12 +12,11 @@
  *   ∂gx_n = ∂a_n,  ∂gh_n = ∂a_n·r,  ∂a_r = ∂a_n·gh_n·r(1 − r),  ∂a_z = ∂z·z(1 − z)
  *   ∂gx_{r,z} = ∂gh_{r,z} = ∂a_{r,z},   ∂h = ∂h'·z + ∂g_h·W_hh
  */
-import { customVjp } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import * as I from '@recurrent/tensor/internal'
 import type { GruParams } from '../gru.ts'
-import { recurrentProduct, wasmRecurrence } from './recurrence.ts'
+import { f32, recurrenceOp, recurrentProduct, type WasmSaved as Wasm, wasmRecurrence } from './recurrence.ts'
 
 /** The GRU's activations: σ for r and z, tanh for n (values and slopes through outputs). */
 const { sigmoid, tanh } = T.ACTIVATION_RULES
@@ -27,13 +26,7 @@ export interface GruSequenceWeights {
   readonly b_hh: Tensor
 }
 
-/** What the WebAssembly recurrence's backward pass needs (see `wasmRecurrence`). */
-interface WasmSaved {
-  readonly kind: 'wasm'
-  readonly xp: Tensor
-  readonly w: GruSequenceWeights
-  readonly tape: I.RecurrenceTape
-}
+type WasmSaved = Wasm<GruSequenceWeights>
 
 interface Saved {
   readonly kind: 'ts'
@@ -45,8 +38,6 @@ interface Saved {
 }
 
 type Out = { output: Tensor; h: Tensor }
-
-const f32 = (t: Tensor): Float32Array => I.dataOf(t) as Float32Array
 
 /** The f32 recurrence in WebAssembly (`wasmRecurrence` chose it). */
 const runWasm = (
@@ -198,13 +189,9 @@ export const gruSequence = (
   h0: Tensor,
   lengths: readonly number[],
 ): Out =>
-  customVjp(
-    (x: Tensor, w: GruSequenceWeights, h: Tensor) => run(x, w, h, lengths, false)[0],
-    (x: Tensor, w: GruSequenceWeights, h: Tensor) => {
-      const [out, saved] = run(x, w, h, lengths, true)
-      return [out, saved as Saved | WasmSaved]
-    },
-    (saved: Saved | WasmSaved, ct: Out) => backward(saved, ct),
+  recurrenceOp(
+    (x: Tensor, w: GruSequenceWeights, [h]: [Tensor], save: boolean) => run(x, w, h, lengths, save),
+    backward,
   )(xp, weights, h0)
 
 /** `Cell.scanProjected` of `gru()`: the cell's parameters and state mapped onto `gruSequence`. */

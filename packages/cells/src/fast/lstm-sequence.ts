@@ -18,12 +18,11 @@
  *   ∂z_i = ∂c'·g·i(1−i),  ∂z_f = ∂c'·c·f(1−f),  ∂z_g = ∂c'·i·(1−g²)
  *   ∂c   = ∂c'·f + ∂z_i·w_ci + ∂z_f·w_cf,        ∂h_{t−1} = ∂z·W_hh
  */
-import { customVjp } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import * as I from '@recurrent/tensor/internal'
 import type { LstmParams, LstmState } from '../lstm.ts'
-import { recurrentProduct, wasmRecurrence } from './recurrence.ts'
+import { f32, recurrenceOp, recurrentProduct, type WasmSaved as Wasm, wasmRecurrence } from './recurrence.ts'
 
 /** The standard activations: σ for the gates, tanh for g and h (values and slopes through outputs). */
 const { sigmoid, tanh } = T.ACTIVATION_RULES
@@ -42,13 +41,7 @@ export interface LstmSequenceWeights {
   readonly peep: Peepholes | null
 }
 
-/** What the WebAssembly recurrence's backward pass needs (see `wasmRecurrence`). */
-interface WasmSaved {
-  readonly kind: 'wasm'
-  readonly xp: Tensor
-  readonly w: LstmSequenceWeights
-  readonly tape: I.RecurrenceTape
-}
+type WasmSaved = Wasm<LstmSequenceWeights>
 
 interface Saved {
   readonly kind: 'ts'
@@ -62,8 +55,6 @@ interface Saved {
 }
 
 type Out = { output: Tensor; h: Tensor; c: Tensor }
-
-const f32 = (t: Tensor): Float32Array => I.dataOf(t) as Float32Array
 
 /** The f32 recurrence in WebAssembly (`wasmRecurrence` chose it). */
 const runWasm = (
@@ -287,13 +278,10 @@ export const lstmSequence = (
   c0: Tensor,
   lengths: readonly number[],
 ): Out =>
-  customVjp(
-    (x: Tensor, w: LstmSequenceWeights, h: Tensor, c: Tensor) => run(x, w, h, c, lengths, false)[0],
-    (x: Tensor, w: LstmSequenceWeights, h: Tensor, c: Tensor) => {
-      const [out, saved] = run(x, w, h, c, lengths, true)
-      return [out, saved as Saved | WasmSaved]
-    },
-    (saved: Saved | WasmSaved, ct: Out) => backward(saved, ct),
+  recurrenceOp(
+    (x: Tensor, w: LstmSequenceWeights, [h, c]: [Tensor, Tensor], save: boolean) =>
+      run(x, w, h, c, lengths, save),
+    backward,
   )(xp, weights, h0, c0)
 
 /**

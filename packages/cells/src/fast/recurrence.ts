@@ -1,9 +1,11 @@
 /**
  * Helpers shared by the whole-sequence recurrences (`fast/lstm-sequence.ts`, `fast/gru-sequence.ts`):
  * the choice between the WebAssembly recurrence and the TypeScript loop, and the TypeScript loop's
- * per-step recurrent products on plain arrays. (Its activations on plain numbers are the scalar
+ * per-step recurrent products on plain arrays, and the op that wraps a recurrence's forward and
+ * backward passes. (Its activations on plain numbers are the scalar
  * functions of `T.ACTIVATION_RULES`.)
  */
+import { customVjp } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import * as I from '@recurrent/tensor/internal'
@@ -28,6 +30,37 @@ export const wasmRecurrence = (dtype: T.DType, plain: boolean): boolean => {
   const provider = T.currentBackend()
   return (provider === T.auto || provider === T.wasm) && I.wasmRecurrenceAvailable()
 }
+
+/** An f32 tensor's elements (the WebAssembly recurrence's operands). */
+export const f32 = (t: Tensor): Float32Array => I.dataOf(t) as Float32Array
+
+/** What the WebAssembly recurrence's backward pass needs (see `wasmRecurrence`). */
+export interface WasmSaved<W> {
+  readonly kind: 'wasm'
+  readonly xp: Tensor
+  readonly w: W
+  readonly tape: I.RecurrenceTape
+}
+
+/**
+ * A whole-sequence recurrence over pre-projected inputs `xp` as one differentiable op: `run`
+ * (saving nothing when no gradient is traced, its residuals when one is) and its hand-written
+ * `backward`, which returns the cotangents of `xp`, the weights and each initial state.
+ */
+export const recurrenceOp =
+  <W, S extends Tensor[], Out, Saved>(
+    run: (xp: Tensor, w: W, states: S, save: boolean) => [Out, Saved | null],
+    backward: (saved: Saved, ct: Out) => [Tensor, W, ...S],
+  ) =>
+  (xp: Tensor, weights: W, ...states: S): Out =>
+    customVjp(
+      (x: Tensor, w: W, ...s: S) => run(x, w, s, false)[0] as T.Tree,
+      (x: Tensor, w: W, ...s: S) => {
+        const [out, saved] = run(x, w, s, true)
+        return [out as T.Tree, saved as Saved]
+      },
+      (saved: Saved, ct) => backward(saved, ct as Out) as never,
+    )(xp, weights, ...states) as Out
 
 /** Products below this many multiply-adds run as plain loops. */
 const SMALL_PRODUCT = 1 << 14
