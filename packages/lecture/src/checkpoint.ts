@@ -44,6 +44,7 @@ import * as T from '@recurrent/tensor'
 import { type BoundaryError, boundaryError, type Tree } from '@recurrent/tensor'
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
+import { systemReason } from './write.ts'
 
 /** The manifest's `format`: what wrote it, and its version. */
 export const CHECKPOINT_FORMAT = 'recurrent-checkpoint/1'
@@ -209,12 +210,6 @@ export const checkpointFiles = (state: TrainState, info: CheckpointInfo): Record
     [OPTIMIZER]: optimizer,
     [MANIFEST]: new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`),
   }
-}
-
-const systemReason = (e: unknown): string => {
-  const { code, message } = e as { code?: unknown; message?: unknown }
-  const words = /^[A-Z0-9_]+: ([^,]*)/.exec(String(message ?? e))?.[1]
-  return typeof code === 'string' ? `${code} ${words ?? String(message)}` : String(message ?? e)
 }
 
 const writeFile = (file: string, bytes: Uint8Array): void => {

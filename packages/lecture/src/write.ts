@@ -20,7 +20,7 @@ import * as E from 'fp-ts/lib/Either.js'
 export type WriteError = BoundaryError<'WriteError'>
 
 /** The system's words for a file-system failure: `EACCES permission denied`. */
-const systemReason = (e: unknown): string => {
+export const systemReason = (e: unknown): string => {
   const { code, message } = e as { code?: unknown; message?: unknown }
   const text = String(message ?? e)
   // Node's messages read `EACCES: permission denied, open '/x/y'`: keep the code and the words.
