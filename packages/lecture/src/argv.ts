@@ -10,6 +10,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import type { UsageError } from './args.ts'
 
+/** A `UsageError`: `reason` in words, `path` the flag, command or argument position it concerns. */
 export const usageError = (reason: string, path: string): UsageError =>
   boundaryError('UsageError', reason, path)
 

@@ -48,8 +48,11 @@ import { systemReason } from './write.ts'
 
 /** The manifest's `format`: what wrote it, and its version. */
 export const CHECKPOINT_FORMAT = 'recurrent-checkpoint/1'
+/** The manifest's file name in a checkpoint folder: step, task, config, metrics and each file's sha256. */
 export const MANIFEST = 'manifest.json'
+/** The parameters' file name in a checkpoint folder. */
 export const PARAMS = 'params.safetensors'
+/** The optimiser state's file name in a checkpoint folder. */
 export const OPTIMIZER = 'optimizer.safetensors'
 const FILES = [PARAMS, OPTIMIZER] as const
 
