@@ -87,8 +87,9 @@ const run = (
   const out = I.allocate(dt, steps * B * H)
   const n = steps * B * H
   const saved = save ? { hPrev: new Float64Array(n), gates: new Float64Array(4 * n) } : null
+  const recBuf = new Float64Array(B * G)
   for (let t = 0; t < steps; t++) {
-    const rec = recurrentProduct(h, w.W_hh, B, true, dt)
+    const rec = recurrentProduct(h, w.W_hh, B, true, dt, recBuf)
     hNext.set(h)
     for (let b = 0; b < B; b++) {
       if (t >= lengths[b]) continue
@@ -133,6 +134,7 @@ const backward = (r: Saved | WasmSaved, ct: Out): [Tensor, GruSequenceWeights, T
   const dh = Float64Array.from(I.dataOf(ct.h))
   const dGx = new Float64Array(steps * B * G)
   const dGh = new Float64Array(steps * B * G)
+  const recBuf = new Float64Array(B * H)
   for (let t = steps - 1; t >= 0; t--) {
     for (let b = 0; b < B; b++) {
       if (t >= r.lengths[b]) continue
@@ -158,7 +160,7 @@ const backward = (r: Saved | WasmSaved, ct: Out): [Tensor, GruSequenceWeights, T
         dh[e] = dhe * z
       }
     }
-    const rec = recurrentProduct(dGh.subarray(t * B * G, (t + 1) * B * G), w.W_hh, B, false, dt)
+    const rec = recurrentProduct(dGh.subarray(t * B * G, (t + 1) * B * G), w.W_hh, B, false, dt, recBuf)
     for (let b = 0; b < B; b++) {
       if (t >= r.lengths[b]) continue
       for (let j = 0; j < H; j++) dh[b * H + j] += rec[b * H + j]

@@ -135,9 +135,12 @@ const run = (
         gates: new Float64Array(5 * n),
       }
     : null
+  // The per-step products' buffers, reused every step.
+  const recBuf = new Float64Array(B * G)
+  const peepBuf = w.W_ch ? new Float64Array(B * G) : null
   for (let t = 0; t < steps; t++) {
-    const rec = recurrentProduct(h, w.W_hh, B, true, dt)
-    const peepRec = w.W_ch ? recurrentProduct(c, w.W_ch, B, true, dt) : null
+    const rec = recurrentProduct(h, w.W_hh, B, true, dt, recBuf)
+    const peepRec = w.W_ch && peepBuf ? recurrentProduct(c, w.W_ch, B, true, dt, peepBuf) : null
     hNext.set(h)
     cNextStep.set(c)
     for (let b = 0; b < B; b++) {
@@ -204,6 +207,8 @@ const backward = (r: Saved | WasmSaved, ct: Out): [Tensor, LstmSequenceWeights, 
   const dh = Float64Array.from(I.dataOf(ct.h))
   const dc = Float64Array.from(I.dataOf(ct.c))
   const dZ = new Float64Array(steps * B * G)
+  const dhBuf = new Float64Array(B * H)
+  const dcBuf = w.W_ch ? new Float64Array(B * H) : null
   for (let t = steps - 1; t >= 0; t--) {
     for (let b = 0; b < B; b++) {
       if (t >= r.lengths[b]) continue
@@ -237,8 +242,8 @@ const backward = (r: Saved | WasmSaved, ct: Out): [Tensor, LstmSequenceWeights, 
     }
     // The recurrent products: ∂h_{t−1} = ∂z_t·W_hh (and ∂c_{t−1} += ∂z_t·W_ch) for active rows.
     const dzT = dZ.subarray(t * B * G, (t + 1) * B * G)
-    const dhRec = recurrentProduct(dzT, w.W_hh, B, false, dt)
-    const dcRec = w.W_ch ? recurrentProduct(dzT, w.W_ch, B, false, dt) : null
+    const dhRec = recurrentProduct(dzT, w.W_hh, B, false, dt, dhBuf)
+    const dcRec = w.W_ch && dcBuf ? recurrentProduct(dzT, w.W_ch, B, false, dt, dcBuf) : null
     for (let b = 0; b < B; b++) {
       if (t >= r.lengths[b]) continue
       for (let j = 0; j < H; j++) {

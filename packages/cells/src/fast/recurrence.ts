@@ -74,8 +74,9 @@ const asDoubles = (W: Tensor): Float64Array => {
 /**
  * The per-step recurrent products: `x·Wᵀ` (W `[G, H]`, x `[B, H]` → `[B, G]`) or `x·W`
  * (x `[B, G]` → `[B, H]`). A lecture-size product is a few thousand multiply-adds: a plain loop
- * over the arrays beats building tensors and dispatching a kernel. Larger ones go through
- * `T.matmul`, and so through the fastest kernel provider.
+ * over the arrays beats building tensors and dispatching a kernel, writing into `out` when given
+ * (a buffer the caller reuses every step). Larger ones go through `T.matmul`, and so through the
+ * fastest kernel provider.
  */
 export const recurrentProduct = (
   x: Float64Array,
@@ -83,6 +84,7 @@ export const recurrentProduct = (
   B: number,
   transposeW: boolean,
   dt: T.DType,
+  out: Float64Array = new Float64Array(B * (transposeW ? W.shape[0] : W.shape[1])),
 ): ArrayLike<number> => {
   const G = W.shape[0]
   const H = W.shape[1]
@@ -92,7 +94,7 @@ export const recurrentProduct = (
     return I.dataOf(T.matmul(T.tensor(x, { shape: [B, inner], dtype: dt }), W, { transposeB: transposeW }))
   }
   const w = asDoubles(W)
-  const out = new Float64Array(B * outer)
+  if (!transposeW) out.fill(0)
   for (let b = 0; b < B; b++) {
     const xo = b * inner
     const oo = b * outer
