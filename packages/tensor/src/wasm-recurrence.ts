@@ -23,25 +23,23 @@
  */
 import { WASM_BASE, wasmExports, wasmHeap, wasmProductInPlace } from './wasm.ts'
 
+/** The arguments the LSTM and GRU forward kernels share, after their state pointers. */
+type ForwardTail = [
+  lengths: number,
+  out: number,
+  z: number,
+  saved: number,
+  steps: number,
+  B: number,
+  H: number,
+  Hp: number,
+]
+
 interface RecurrenceExports {
   mapActivation(kind: number, src: number, dst: number, n: number): void
   packForward(w: number, dst: number, gates: number, H: number, Hp: number): void
   packBackward(w: number, dst: number, gates: number, H: number, Hp: number): void
-  lstmForward(
-    xp: number,
-    packed: number,
-    bh: number,
-    h: number,
-    c: number,
-    lengths: number,
-    out: number,
-    z: number,
-    saved: number,
-    steps: number,
-    B: number,
-    H: number,
-    Hp: number,
-  ): void
+  lstmForward(xp: number, packed: number, bh: number, h: number, c: number, ...rest: ForwardTail): void
   lstmBackward(
     dy: number,
     dh: number,
@@ -55,20 +53,7 @@ interface RecurrenceExports {
     B: number,
     Hp: number,
   ): void
-  gruForward(
-    xp: number,
-    packed: number,
-    bh: number,
-    h: number,
-    lengths: number,
-    out: number,
-    z: number,
-    saved: number,
-    steps: number,
-    B: number,
-    H: number,
-    Hp: number,
-  ): void
+  gruForward(xp: number, packed: number, bh: number, h: number, ...rest: ForwardTail): void
   gruBackward(
     dy: number,
     dh: number,
@@ -254,42 +239,12 @@ const forward = (cell: 'lstm' | 'gru', sizes: RecurrenceSizes, a: ForwardIn, sav
   putPadded(f32, at.bh, a.b_hh, 1, G, H)
   putPadded(f32, at.h, a.h0, B, 1, H)
   putLengths(i32, at.lengths, a.lengths)
-  const saved = save ? 4 * at.saved : 0
+  const tail: ForwardTail = [4 * at.lengths, 4 * at.out, 4 * at.z, save ? 4 * at.saved : 0, T, B, H, Hp]
+  k.packForward(4 * at.w, 4 * at.packed, G, H, Hp)
   if (cell === 'lstm') {
     putPadded(f32, at.c, a.c0 as Float32Array, B, 1, H)
-    k.packForward(4 * at.w, 4 * at.packed, G, H, Hp)
-    k.lstmForward(
-      4 * at.xp,
-      4 * at.packed,
-      4 * at.bh,
-      4 * at.h,
-      4 * at.c,
-      4 * at.lengths,
-      4 * at.out,
-      4 * at.z,
-      saved,
-      T,
-      B,
-      H,
-      Hp,
-    )
-  } else {
-    k.packForward(4 * at.w, 4 * at.packed, G, H, Hp)
-    k.gruForward(
-      4 * at.xp,
-      4 * at.packed,
-      4 * at.bh,
-      4 * at.h,
-      4 * at.lengths,
-      4 * at.out,
-      4 * at.z,
-      saved,
-      T,
-      B,
-      H,
-      Hp,
-    )
-  }
+    k.lstmForward(4 * at.xp, 4 * at.packed, 4 * at.bh, 4 * at.h, 4 * at.c, ...tail)
+  } else k.gruForward(4 * at.xp, 4 * at.packed, 4 * at.bh, 4 * at.h, ...tail)
   return {
     output: takePadded(f32, at.out, T * B, 1, H),
     h: takePadded(f32, at.h, B, 1, H),
