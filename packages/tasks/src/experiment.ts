@@ -86,6 +86,25 @@ export const reportRun = (
   }
 }
 
+/**
+ * A memo of at most `limit` values by string key, dropping the oldest entry first: how a trained
+ * model is shared between experiments without training it again (Lecture §4.5, §5.3, §5.7).
+ * `set` stores and returns the value.
+ */
+export const boundedMemo = <V>(
+  limit: number,
+): { readonly get: (key: string) => V | undefined; readonly set: (key: string, value: V) => V } => {
+  const entries = new Map<string, V>()
+  return {
+    get: (key) => entries.get(key),
+    set: (key, value) => {
+      if (entries.size >= limit) entries.delete(entries.keys().next().value as string)
+      entries.set(key, value)
+      return value
+    },
+  }
+}
+
 /** An experiment run with its own default configuration: what the lecture report iterates over. */
 export interface Section {
   readonly id: string

@@ -13,7 +13,14 @@ import { adam, chain, clipByGlobalNorm, type GradientTransformation, train } fro
 import type { Key, Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import { type AddingBatch, addingProblem, meanPredictorMse } from '../data/adding-problem.ts'
-import { type Experiment, type Plot, type RunContext, reportRun, type Table } from '../experiment.ts'
+import {
+  boundedMemo,
+  type Experiment,
+  type Plot,
+  type RunContext,
+  reportRun,
+  type Table,
+} from '../experiment.ts'
 import { type Regressor, type RegressorParams, regressor } from '../models/regressor.ts'
 
 /** The six models of §4.5, by the names the metrics use. */
@@ -176,7 +183,7 @@ export const adderTraining = (spec: CellSpec, training: AddingTraining, key: Key
 }
 
 /** Trained models by cell (identity), then by hidden size, training and key: at most a few per cell. */
-const trained = new WeakMap<Cell, Map<string, TrainedAdder>>()
+const trained = new WeakMap<Cell, ReturnType<typeof boundedMemo<TrainedAdder>>>()
 const MEMO_PER_CELL = 4
 
 /**
@@ -226,7 +233,8 @@ export const trainAdder = (
     testSize,
     key.words,
   ])
-  const byCell = trained.get(spec.cell) ?? new Map<string, TrainedAdder>()
+  const byCell = trained.get(spec.cell) ?? boundedMemo<TrainedAdder>(MEMO_PER_CELL)
+  trained.set(spec.cell, byCell)
   const hit = byCell.get(memoKey)
   if (hit !== undefined) return hit
 
@@ -265,11 +273,7 @@ export const trainAdder = (
             stopped: result.left.reason,
           }
         })()
-  const frozen = Object.freeze({ ...done, curve: Object.freeze(done.curve) })
-  if (byCell.size >= MEMO_PER_CELL) byCell.delete(byCell.keys().next().value as string)
-  byCell.set(memoKey, frozen)
-  trained.set(spec.cell, byCell)
-  return frozen
+  return byCell.set(memoKey, Object.freeze({ ...done, curve: Object.freeze(done.curve) }))
 }
 
 /** What §4.5 measures. */

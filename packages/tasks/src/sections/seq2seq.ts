@@ -18,7 +18,14 @@ import {
   translationPairs,
   translationVocabulary,
 } from '../data/translation.ts'
-import { type Experiment, type Plot, type RunContext, reportRun, type Table } from '../experiment.ts'
+import {
+  boundedMemo,
+  type Experiment,
+  type Plot,
+  type RunContext,
+  reportRun,
+  type Table,
+} from '../experiment.ts'
 import { exactMatch, tokenAccuracy } from '../metrics.ts'
 import {
   beamDecode,
@@ -135,8 +142,7 @@ const checkTraining = (fn: string, t: Seq2seqTraining): void => {
   }
 }
 
-const trained = new Map<string, TrainedSeq2seq>()
-const MEMO_SIZE = 8
+const trained = boundedMemo<TrainedSeq2seq>(8)
 
 /**
  * Trains an encoder–decoder (with dot-product attention when `attention`) on the toy
@@ -227,10 +233,7 @@ export const trainSeq2seq = (
             stopped: result.left.reason,
           }
         })()
-  const frozen = Object.freeze(done)
-  if (trained.size >= MEMO_SIZE) trained.delete(trained.keys().next().value as string)
-  trained.set(memoKey, frozen)
-  return frozen
+  return trained.set(memoKey, Object.freeze(done))
 }
 
 /**
