@@ -1,4 +1,12 @@
-/** `@recurrent/losses`: cross-entropy, MSE, CTC and its decoders, as pure functions. */
+/** `@recurrent/losses`: cross-entropy, MSE, CTC and its decoders, the linear-chain CRF, as pure functions. */
+export {
+  type Crf,
+  type CrfOptions,
+  type CrfTags,
+  crfLogPartition,
+  crfLoss,
+  crfViterbi,
+} from './crf.ts'
 export { type CrossEntropyOptions, crossEntropy } from './cross-entropy.ts'
 export {
   type CtcOptions,
