@@ -6,6 +6,8 @@
  *   recurrent backends
  *   recurrent train --list | TASK [--config FILE] [--seed N] [--steps N] [--out DIR] [--resume] [--print-config]
  *   recurrent eval --checkpoint DIR [--json]
+ *   recurrent export --checkpoint DIR --torch OUT
+ *   recurrent import --torch DIR --out RUN
  *
  * `train` and `eval` train the models of the task registry (`TASKS`) with checkpoints and
  * evaluate them (docs/train.md). `lecture` runs the experiments of the registry (`EXPERIMENTS` from @recurrent/tasks), prints
@@ -25,8 +27,9 @@ import { type Meta, reportHtml, resultsOf, resultsText } from './report.ts'
 import { metricsJson } from './results.ts'
 import { describeError, runSections, type SectionRun, selectSections } from './run.ts'
 import { SEEDS, type SeedRuns, seedsMarkdown } from './seeds.ts'
+import { exportCommand, importCommand, TRAINED } from './torch-handoff.ts'
 import { evalCommand, trainCommand } from './train.ts'
-import { commandOf, decodeTrainArgs, defaultRunDir } from './train-args.ts'
+import { commandOf, decodeTrainArgs, defaultRunDir, TRAIN_COMMANDS, type TrainCommand } from './train-args.ts'
 import { writeReport } from './write.ts'
 
 /** What the command reads and writes: the registry and two outputs (tests pass their own). */
@@ -43,13 +46,17 @@ const USAGE = `usage: recurrent lecture [--section ID]… [--seed N] [--full] [-
        recurrent backends
        recurrent train --list | TASK [--config FILE] [--seed N] [--steps N] [--out DIR] [--resume] [--print-config]
        recurrent eval --checkpoint DIR [--json]
+       recurrent export --checkpoint DIR --torch OUT
+       recurrent import --torch DIR --out RUN
        recurrent [COMMAND] --help
 
   lecture   run the lecture's experiments; write DIR/index.html and DIR/results.json
   seeds     run them with seeds ${SEEDS.join(', ')} and write a table of their metrics
   backends  list the kernel providers and gpu.js modes here, and why any is off
   train     train one model of the experiments, with checkpoints; resume it
-  eval      evaluate a checkpoint`
+  eval      evaluate a checkpoint
+  export    write a checkpoint's model as a PyTorch module with its weights and data
+  import    bring weights trained in PyTorch back into a checkpoint`
 
 const sectionList = (experiments: readonly Section[]): string =>
   experiments.length === 0
@@ -116,6 +123,41 @@ file, its task and configuration; then evaluates its params and prints the metri
 
 exit status: 0 evaluated; 1 the checkpoint is missing, damaged or not of a known task; 2 bad usage`
 
+const EXPORT_HELP = `usage: recurrent export --checkpoint DIR --torch OUT
+
+Writes the model of a checkpoint as an equivalent PyTorch module (docs/torch.md): OUT/model.py (a
+readable nn.Module with the task's loss and metrics, and load/save/check/evaluate helpers),
+OUT/params.safetensors (its state dict under PyTorch's names), OUT/data.safetensors (the task's
+training and held-out data, and the library's outputs on the latter) and OUT/manifest.json. Models
+whose cells PyTorch lacks (Jordan, Clockwork, SCRN) are refused, naming the cell.
+
+  --checkpoint DIR  a checkpoint folder (DIR/checkpoints/step-NNNNNN) or a run directory (its latest)
+  --torch OUT       the folder to write
+
+exit status: 0 written; 1 the checkpoint is missing or damaged, the model has no PyTorch
+counterpart, or a file could not be written; 2 bad usage`
+
+const IMPORT_HELP = `usage: recurrent import --torch DIR --out RUN
+
+Brings weights trained in PyTorch back (docs/torch.md): checks DIR/manifest.json and the checksum of
+every file it lists, reads DIR/${TRAINED} (what model.save(net, ...) writes; DIR/params.safetensors
+when there is none) against the task's parameters (every name, shape and dtype), and writes a
+checkpoint of the same task, seed, configuration and step with a fresh optimiser state into
+RUN/checkpoints/step-NNNNNN, printing its metrics.
+
+  --torch DIR  a folder written by recurrent export
+  --out RUN    the run directory of the new checkpoint
+
+exit status: 0 imported; 1 the folder is not an intact export, the weights do not fit the task, or
+the checkpoint could not be written (one of that step is already there); 2 bad usage`
+
+const HELP_OF: Record<TrainCommand, string> = {
+  train: TRAIN_HELP,
+  eval: EVAL_HELP,
+  export: EXPORT_HELP,
+  import: IMPORT_HELP,
+}
+
 const packageVersion = (): string =>
   (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
     .version
@@ -141,11 +183,11 @@ const printer =
 export const main = async (argv: readonly string[], io: Partial<Io> = {}): Promise<number> => {
   const full: Io = { ...standardIo(), ...io }
   const word = commandOf(argv)
-  if (word === 'train' || word === 'eval') return train(argv, full)
+  if (TRAIN_COMMANDS.includes(word as TrainCommand)) return train(argv, full)
   const args = decodeArgs(
     argv,
     full.experiments.map((s) => s.id),
-    ['train', 'eval'],
+    TRAIN_COMMANDS,
   )
   if (E.isLeft(args)) {
     const error = printer(full.stderr)
@@ -156,7 +198,7 @@ export const main = async (argv: readonly string[], io: Partial<Io> = {}): Promi
   return run(args.right, full)
 }
 
-/** `train` and `eval`: their own decoder and help. */
+/** `train`, `eval`, `export` and `import`: their own decoder and help. */
 const train = async (argv: readonly string[], io: Io): Promise<number> => {
   const tasks = io.tasks ?? TASKS
   const args = decodeTrainArgs(
@@ -166,16 +208,26 @@ const train = async (argv: readonly string[], io: Io): Promise<number> => {
   if (E.isLeft(args)) {
     const error = printer(io.stderr)
     error(`recurrent: ${showBoundaryError(args.left)}`)
-    error(commandOf(argv) === 'eval' ? EVAL_HELP.split('\n')[0] : TRAIN_HELP.split('\n\n')[0])
+    const word = commandOf(argv) as TrainCommand
+    error((HELP_OF[word] ?? TRAIN_HELP).split('\n\n')[0])
     return 2
   }
   const a = args.right
   if (a.command === 'help') {
-    printer(io.stdout)(a.topic === 'train' ? TRAIN_HELP : EVAL_HELP)
+    printer(io.stdout)(HELP_OF[a.topic])
     return 0
   }
   const trainIo = { tasks, stdout: io.stdout, stderr: io.stderr, version: packageVersion() }
-  return a.command === 'train' ? trainCommand(a, trainIo) : evalCommand(a, trainIo)
+  switch (a.command) {
+    case 'train':
+      return trainCommand(a, trainIo)
+    case 'eval':
+      return evalCommand(a, trainIo)
+    case 'export':
+      return exportCommand(a, trainIo)
+    case 'import':
+      return importCommand(a, trainIo)
+  }
 }
 
 const run = async (args: Args, io: Io): Promise<number> => {

@@ -8,6 +8,8 @@
  *   recurrent train --list
  *   recurrent train TASK [--config FILE] [--seed N] [--steps N] [--out DIR] [--resume] [--print-config]
  *   recurrent eval --checkpoint DIR [--json]
+ *   recurrent export --checkpoint DIR --torch OUT
+ *   recurrent import --torch DIR --out RUN
  */
 import { parseArgs } from 'node:util'
 import * as E from 'fp-ts/lib/Either.js'
@@ -37,7 +39,13 @@ export type TrainArgs =
       readonly printConfig: boolean
     }
   | { readonly command: 'eval'; readonly checkpoint: string; readonly json: boolean }
-  | { readonly command: 'help'; readonly topic: 'train' | 'eval' }
+  | { readonly command: 'export'; readonly checkpoint: string; readonly torch: string }
+  | { readonly command: 'import'; readonly torch: string; readonly out: string }
+  | { readonly command: 'help'; readonly topic: TrainCommand }
+
+/** The commands of this decoder: training, evaluation, and the handoff to PyTorch and back. */
+export const TRAIN_COMMANDS = ['train', 'eval', 'export', 'import'] as const
+export type TrainCommand = (typeof TRAIN_COMMANDS)[number]
 
 const codecs = (tasks: readonly string[]) => {
   const Task = t.keyof(Object.fromEntries(tasks.map((n) => [n, null])) as Record<string, null>)
@@ -54,7 +62,9 @@ const codecs = (tasks: readonly string[]) => {
     t.partial({ config: PathName, seed: wholeNumber('Seed', 0), steps: wholeNumber('Steps', 1) }),
   ])
   const Eval = t.type({ command: t.literal('eval'), checkpoint: PathName, json: t.boolean })
-  return { List, Train, Eval }
+  const Export = t.type({ command: t.literal('export'), checkpoint: PathName, torch: PathName })
+  const Import = t.type({ command: t.literal('import'), torch: PathName, out: PathName })
+  return { List, Train, Eval, Export, Import }
 }
 
 const OPTIONS = {
@@ -63,6 +73,7 @@ const OPTIONS = {
   steps: { type: 'string' },
   out: { type: 'string' },
   checkpoint: { type: 'string' },
+  torch: { type: 'string' },
   list: { type: 'boolean' },
   resume: { type: 'boolean' },
   'print-config': { type: 'boolean' },
@@ -70,14 +81,16 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const
 
-type Valued = 'config' | 'seed' | 'steps' | 'out' | 'checkpoint'
+type Valued = 'config' | 'seed' | 'steps' | 'out' | 'checkpoint' | 'torch'
 type Switch = 'list' | 'resume' | 'print-config' | 'json'
-const VALUED: readonly Valued[] = ['config', 'seed', 'steps', 'out', 'checkpoint']
+const VALUED: readonly Valued[] = ['config', 'seed', 'steps', 'out', 'checkpoint', 'torch']
 const SWITCHES: readonly Switch[] = ['list', 'resume', 'print-config', 'json']
 
-const FLAGS_OF: Record<'train' | 'eval', readonly (Valued | Switch)[]> = {
+const FLAGS_OF: Record<TrainCommand, readonly (Valued | Switch)[]> = {
   train: ['list', 'config', 'seed', 'steps', 'out', 'resume', 'print-config'],
   eval: ['checkpoint', 'json'],
+  export: ['checkpoint', 'torch'],
+  import: ['torch', 'out'],
 }
 
 const EXAMPLE: Record<Valued, string> = {
@@ -86,6 +99,7 @@ const EXAMPLE: Record<Valued, string> = {
   steps: '--steps 800',
   out: '--out DIR',
   checkpoint: '--checkpoint DIR',
+  torch: '--torch DIR',
 }
 
 const listTasks = (tasks: readonly string[]): string =>
@@ -128,8 +142,8 @@ export const commandOf = (argv: readonly string[]): string | undefined => {
 }
 
 /**
- * Decodes the command line of `recurrent train` or `recurrent eval` (`argv` without `node` and the
- * script; its command word is `train` or `eval`), checking TASK against `tasks` (the registry's
+ * Decodes the command line of `recurrent train`, `eval`, `export` or `import` (`argv` without
+ * `node` and the script; its command word is one of `TRAIN_COMMANDS`), checking TASK against `tasks` (the registry's
  * names). Never throws: every mistake is a `Left` naming the flag or `TASK` and quoting the value.
  *
  * @example
@@ -140,6 +154,8 @@ export const commandOf = (argv: readonly string[]): string | undefined => {
  * })
  * const bad = decodeTrainArgs(['train', 'adding-lsmt'], ['adding-lstm'])
  * assert.strictEqual(bad._tag === 'Left' && bad.left.path, 'TASK')
+ * const out = decodeTrainArgs(['export', '--checkpoint', 'runs/x', '--torch', 'torch/x'], [])
+ * assert.deepStrictEqual(out.right, { command: 'export', checkpoint: 'runs/x', torch: 'torch/x' })
  */
 export const decodeTrainArgs = (
   argv: readonly string[],
@@ -150,28 +166,29 @@ export const decodeTrainArgs = (
     valued: VALUED,
     switches: SWITCHES,
     example: EXAMPLE,
-    known: `the options of train and eval are ${[...FLAGS_OF.train, ...FLAGS_OF.eval].map((f) => `--${f}`).join(', ')}, -h/--help`,
+    known: `the options of train, eval, export and import are ${[...new Set(Object.values(FLAGS_OF).flat())].map((f) => `--${f}`).join(', ')}, -h/--help`,
   })
   if (E.isLeft(scanned)) return scanned
   const { values, switches, help, positionals } = scanned.right
   const [first, second, ...rest] = positionals
   const command = first?.value
-  if (command !== 'train' && command !== 'eval')
-    return E.left(usageError(`is ${q(String(command))}, not train or eval`, 'command'))
-  if (help) return E.right({ command: 'help', topic: command })
-  const stray = command === 'eval' ? second : rest[0]
+  if (!TRAIN_COMMANDS.includes(command as TrainCommand))
+    return E.left(usageError(`is ${q(String(command))}, not ${TRAIN_COMMANDS.join(', ')}`, 'command'))
+  const c = command as TrainCommand
+  if (help) return E.right({ command: 'help', topic: c })
+  const stray = c === 'train' ? rest[0] : second
   if (stray !== undefined)
     return E.left(usageError(`unexpected argument ${q(stray.value)}`, `argv[${stray.index}]`))
   const given = [...(Object.keys(values) as Valued[]), ...(Object.keys(switches) as Switch[])]
   for (const flag of given)
-    if (!FLAGS_OF[command].includes(flag))
+    if (!FLAGS_OF[c].includes(flag))
       return E.left(
         usageError(
-          `applies only to the ${command === 'train' ? 'eval' : 'train'} command, not ${q(command)}`,
+          `applies only to the ${TRAIN_COMMANDS.filter((k) => FLAGS_OF[k].includes(flag)).join(' and ')} command${TRAIN_COMMANDS.filter((k) => FLAGS_OF[k].includes(flag)).length > 1 ? 's' : ''}, not ${q(c)}`,
           `--${flag}`,
         ),
       )
-  if (command === 'train' && switches.list) {
+  if (c === 'train' && switches.list) {
     const other = given.find((f) => f !== 'list')
     if (other !== undefined) return E.left(usageError('does not go with --list', `--${other}`))
     if (second !== undefined)
@@ -182,35 +199,46 @@ export const decodeTrainArgs = (
         ),
       )
   }
-  if (command === 'train' && !switches.list && second === undefined)
+  if (c === 'train' && !switches.list && second === undefined)
     return E.left(
       usageError('is missing: name the task to train (recurrent train --list names them)', 'TASK'),
     )
-  if (command === 'eval' && values.checkpoint === undefined)
-    return E.left(
-      usageError(
-        'is missing: name the checkpoint to evaluate, as in --checkpoint runs/adding-lstm',
-        '--checkpoint',
-      ),
-    )
+  const missing: Partial<Record<TrainCommand, readonly [Valued, string][]>> = {
+    eval: [['checkpoint', 'name the checkpoint to evaluate, as in --checkpoint runs/adding-lstm']],
+    export: [
+      ['checkpoint', 'name the checkpoint to export, as in --checkpoint runs/tagger-lstm'],
+      ['torch', 'name the folder for the PyTorch module, as in --torch torch/tagger-lstm'],
+    ],
+    import: [
+      ['torch', 'name the folder that recurrent export wrote, as in --torch torch/tagger-lstm'],
+      ['out', 'name the run directory for the checkpoint, as in --out runs/tagger-lstm-torch'],
+    ],
+  }
+  for (const [flag, what] of missing[c] ?? [])
+    if (values[flag] === undefined) return E.left(usageError(`is missing: ${what}`, `--${flag}`))
   const raw =
-    command === 'eval'
-      ? { command, checkpoint: values.checkpoint, json: switches.json === true }
-      : switches.list
-        ? { command, list: true }
-        : {
-            command,
-            list: false,
-            task: second?.value,
-            out: values.out ?? defaultRunDir(second?.value ?? ''),
-            resume: switches.resume === true,
-            printConfig: switches['print-config'] === true,
-            ...(values.config === undefined ? {} : { config: values.config }),
-            ...(values.seed === undefined ? {} : { seed: values.seed }),
-            ...(values.steps === undefined ? {} : { steps: values.steps }),
-          }
-  const { List, Train, Eval } = codecs(tasks)
-  const codec: t.Decoder<unknown, unknown> = command === 'eval' ? Eval : switches.list ? List : Train
+    c === 'eval'
+      ? { command: c, checkpoint: values.checkpoint, json: switches.json === true }
+      : c === 'export'
+        ? { command: c, checkpoint: values.checkpoint, torch: values.torch }
+        : c === 'import'
+          ? { command: c, torch: values.torch, out: values.out }
+          : switches.list
+            ? { command: c, list: true }
+            : {
+                command: c,
+                list: false,
+                task: second?.value,
+                out: values.out ?? defaultRunDir(second?.value ?? ''),
+                resume: switches.resume === true,
+                printConfig: switches['print-config'] === true,
+                ...(values.config === undefined ? {} : { config: values.config }),
+                ...(values.seed === undefined ? {} : { seed: values.seed }),
+                ...(values.steps === undefined ? {} : { steps: values.steps }),
+              }
+  const { List, Train, Eval, Export, Import } = codecs(tasks)
+  const codec: t.Decoder<unknown, unknown> =
+    c === 'eval' ? Eval : c === 'export' ? Export : c === 'import' ? Import : switches.list ? List : Train
   return pipe(
     codec.decode(raw),
     E.bimap(

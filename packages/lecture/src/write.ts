@@ -56,11 +56,15 @@ const discard = (file: string): void => {
 }
 
 /**
- * Writes `text` to `dir/name` atomically: a temporary file in the same folder, then a rename, so
+ * Writes `text` (or bytes) to `dir/name` atomically: a temporary file in the same folder, then a rename, so
  * a reader never sees a half-written report. Every file-system failure is a `WriteError` naming
  * the path; the temporary file is removed whenever the rename did not happen.
  */
-export const writeReport = (dir: string, name: string, text: string): E.Either<WriteError, string> => {
+export const writeReport = (
+  dir: string,
+  name: string,
+  text: string | Uint8Array,
+): E.Either<WriteError, string> => {
   try {
     makeFolder(dir)
   } catch (e) {

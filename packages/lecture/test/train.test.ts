@@ -117,16 +117,38 @@ describe('recurrent train: the command line', () => {
     expect(d('train', '--list', '--resume')).toEqual(left('does not go with --list', '--resume'))
     expect(d('eval')).toEqual(left(/^is missing: name the checkpoint/, '--checkpoint'))
     expect(d('eval', '--checkpoint', 'a', 'b')).toEqual(left('unexpected argument "b"', 'argv[3]'))
+    expect(d('export', '--checkpoint', 'c', '--torch', 't')).toEqual({
+      _tag: 'Right',
+      right: { command: 'export', checkpoint: 'c', torch: 't' },
+    })
+    expect(d('import', '--torch', 't', '--out', 'r')).toEqual({
+      _tag: 'Right',
+      right: { command: 'import', torch: 't', out: 'r' },
+    })
+    expect(d('export', '--checkpoint', 'c')).toEqual(left(/^is missing: name the folder/, '--torch'))
+    expect(d('import', '--torch', 't')).toEqual(left(/^is missing: name the run directory/, '--out'))
+    expect(d('export', '--checkpoint', 'c', '--torch', 't', '--json')).toEqual(
+      left('applies only to the eval command, not "export"', '--json'),
+    )
+    expect(d('train', 'adding-gru', '--checkpoint', 'c')).toEqual(
+      left('applies only to the eval and export commands, not "train"', '--checkpoint'),
+    )
     expect(d('train', 'adding-gru', '--bogus')).toEqual(left(/^unknown option "--bogus"/, '--bogus'))
     expect(commandOf(['--seed', '3', 'train'])).toBe('train')
     expect(commandOf(['--section=2.2', 'lecture'])).toBe('lecture')
   })
 
-  it('the usage names train and eval; each has its help', async () => {
+  it('the usage names train, eval, export and import; each has its help', async () => {
     const unknown = await recurrent('foo')
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toMatch(
-      /unknown command "foo" \(the commands are lecture, seeds, backends, help, train, eval\)/,
+      /unknown command "foo" \(the commands are lecture, seeds, backends, help, train, eval, export, import\)/,
+    )
+    expect((await recurrent('export', '--help')).stdout).toMatch(
+      /^usage: recurrent export --checkpoint DIR --torch OUT\n/,
+    )
+    expect((await recurrent('import', '-h')).stdout).toMatch(
+      /^usage: recurrent import --torch DIR --out RUN\n/,
     )
     expect(unknown.stderr).toMatch(/\n {7}recurrent train --list \| TASK /)
     const help = await recurrent('train', '--help')
@@ -148,6 +170,8 @@ describe('recurrent train: the command line', () => {
       fc.constantFrom(
         'train',
         'eval',
+        'export',
+        'import',
         '--list',
         '--resume',
         '--print-config',
@@ -156,7 +180,7 @@ describe('recurrent train: the command line', () => {
         '--',
         ...NAMES,
       ),
-      fc.constantFrom('--config', '--seed', '--steps', '--out', '--checkpoint').chain((f) =>
+      fc.constantFrom('--config', '--seed', '--steps', '--out', '--checkpoint', '--torch').chain((f) =>
         fc.oneof(
           fc.constant(f),
           fc.string().map((v) => `${f}=${v}`),
@@ -166,10 +190,10 @@ describe('recurrent train: the command line', () => {
     )
     fc.assert(
       fc.property(fc.array(word, { maxLength: 7 }), (tail) => {
-        for (const command of ['train', 'eval']) {
+        for (const command of ['train', 'eval', 'export', 'import']) {
           const r = decodeTrainArgs([command, ...tail], NAMES)
           if (r._tag === 'Left') expect(r.left.path).toMatch(/^(-.+|TASK|command|argv\[\d+\])$/)
-          else expect(['train', 'eval', 'help']).toContain(r.right.command)
+          else expect([command, 'help']).toContain(r.right.command)
         }
       }),
       { numRuns: Math.max(200, numRuns(0)) },

@@ -320,3 +320,13 @@ export {
   TASKS,
   type TaggerTaskConfig,
 } from './training/tasks.ts'
+export {
+  type TorchArchitecture,
+  type TorchBody,
+  type TorchExport,
+  type TorchHandoff,
+  type TorchHandoffError,
+  torchExport,
+  torchImport,
+} from './training/torch.ts'
+export { type PythonModuleInfo, pythonModule } from './training/torch-python.ts'

@@ -16,6 +16,7 @@ import type { Key, Tensor, Tree } from '@recurrent/tensor'
 import * as E from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
 import { type Config, type ConfigCheck, configCodec, type Fields, integer, real } from './config.ts'
+import type { TorchHandoff } from './torch.ts'
 
 /** What an evaluation measured, by name (a test MSE, an accuracy). */
 export type Metrics = Readonly<Record<string, number>>
@@ -46,6 +47,8 @@ export interface TaskSetup<P extends Tree = Tree, B = unknown> {
   /** Batch i of the data stream: a pure function of (config, key, i). */
   readonly batch: (i: number) => B
   readonly evaluate: (params: P) => Metrics
+  /** How the model maps onto PyTorch (`torchExport`), or which cell PyTorch lacks. */
+  readonly torch?: TorchHandoff
 }
 
 /** A model of the lecture that can be trained on its own. */

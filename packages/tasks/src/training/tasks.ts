@@ -5,12 +5,22 @@
  * the experiment's configuration and key, a task trains the very params the experiment does.
  * A new model is one more entry of `TASKS` (a `defineTask`).
  */
-import type { Key } from '@recurrent/tensor'
+import { type TorchKind, toTorch } from '@recurrent/cells'
+import type { Key, Tensor, Tree } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
+import * as E from 'fp-ts/lib/Either.js'
 import { meanPredictorMse } from '../data/adding-problem.ts'
+import { batchSequences } from '../data/batch.ts'
 import { cityNames, SLOT_LABELS } from '../data/slot-filling.ts'
 import { ambiguousCityAccuracy, slotF1 } from '../metrics.ts'
-import { TAGGER_KINDS, type TaggerKind, taggerTraining, tagSentences } from '../models/tagger.ts'
+import type { RegressorParams } from '../models/regressor.ts'
+import {
+  TAGGER_KINDS,
+  type TaggerKind,
+  type TaggerParams,
+  taggerTraining,
+  tagSentences,
+} from '../models/tagger.ts'
 import {
   ADDING_CELLS,
   ADDING_MODELS,
@@ -27,6 +37,34 @@ import {
 import type { Fields } from './config.ts'
 import { integer, real } from './config.ts'
 import { defineTask, type TrainingConfig, type TrainingTask, trainingFields } from './task.ts'
+import type { TorchHandoff } from './torch.ts'
+
+/** PyTorch's module of a recurrent layer (`nn.RNN`, `nn.LSTM`, `nn.GRU`), by the task's cell. */
+const TORCH_KIND: Readonly<Partial<Record<TaggerKind | AddingModel, TorchKind>>> = {
+  elman: 'RNN_TANH',
+  tanh: 'RNN_TANH',
+  irnn: 'RNN_RELU',
+  lstm: 'LSTM',
+  gru: 'GRU',
+  bidirectional: 'LSTM',
+}
+
+/** A recurrent layer's params as `rnn.`-prefixed PyTorch names (`rnn.weight_ih_l0`, …). */
+const rnnStateDict = (kind: TorchKind, layer: Tree): E.Either<string, Record<string, Tensor>> =>
+  E.bimap(
+    (e: { reason: string }) => e.reason,
+    (sd: Record<string, Tensor>) => Object.fromEntries(Object.entries(sd).map(([k, v]) => [`rnn.${k}`, v])),
+  )(toTorch(kind, [layer]))
+
+/** A dense layer's `{ W, b }` as `nn.Linear`'s `weight` and `bias` under `prefix`. */
+const linearStateDict = (
+  prefix: string,
+  p: { readonly W: Tensor; readonly b?: Tensor },
+): Record<string, Tensor> =>
+  p.b === undefined ? { [`${prefix}.weight`]: p.W } : { [`${prefix}.weight`]: p.W, [`${prefix}.bias`]: p.b }
+
+/** The training sentences of the adding problem handed to PyTorch: the first batches of the task's stream. */
+const TORCH_TRAIN_BATCHES = 8
 
 /** The configuration of a §1.2 tagger task: the experiment's sizes and budget, and the training fields. */
 export interface TaggerTaskConfig extends TrainingConfig, Omit<SlotFillingConfig, 'steps'> {}
@@ -112,8 +150,64 @@ const taggerTask = (kind: TaggerKind): TrainingTask =>
       )
       const test = data.ids(data.test)
       const reference = data.test.map((s) => [...s.labels])
+      const torchKind = TORCH_KIND[kind]
+      const split = (ids: {
+        words: readonly (readonly number[])[]
+        labels: readonly (readonly number[])[]
+      }) => {
+        const b = batchSequences(ids.words, ids.labels)
+        return { ...b, lengthsTensor: T.tensor(b.lengths, { dtype: 'i32' }) }
+      }
+      const torch: TorchHandoff =
+        kind === 'jordan'
+          ? { unsupported: 'jordan' }
+          : {
+              architecture: {
+                model: 'tagger',
+                words: words.indices.shape[0],
+                entries: words.indices.shape[1],
+                dims: words.dims.length,
+                embedding: config.embedding,
+                body:
+                  torchKind === undefined
+                    ? { type: 'feedforward', hidden: config.hidden }
+                    : {
+                        type: 'recurrent',
+                        kind: torchKind,
+                        hidden: config.hidden,
+                        bidirectional: kind === 'bidirectional',
+                      },
+                labels: SLOT_LABELS,
+              },
+              buffers: { word_dims: words.indices, word_values: words.values },
+              stateDict: (tree) => {
+                const p = tree as unknown as TaggerParams
+                if (p.head === null) return E.left('the tagger has no output layer')
+                const head = linearStateDict('head', p.head)
+                if (torchKind === undefined)
+                  return E.right({ E: p.E, ...linearStateDict('hidden', p.layer as never), ...head })
+                return E.map((body: Record<string, Tensor>) => ({ E: p.E, ...body, ...head }))(
+                  rnnStateDict(torchKind, p.layer),
+                )
+              },
+              data: (tree) => {
+                const p = tree as unknown as TaggerParams
+                const train = split(data.ids(data.train))
+                const held = split(test)
+                return {
+                  'train.inputs': train.inputs,
+                  'train.targets': train.targets,
+                  'train.lengths': train.lengthsTensor,
+                  'heldout.inputs': held.inputs,
+                  'heldout.targets': held.targets,
+                  'heldout.lengths': held.lengthsTensor,
+                  'heldout.outputs': model.logits(p, words, held.inputs, held.lengths),
+                }
+              },
+            }
       return {
         ...training,
+        torch,
         evaluate: (params) => {
           const predicted = tagSentences(model, params, words, test.words).map((s) =>
             s.map((c) => SLOT_LABELS[c]),
@@ -202,7 +296,44 @@ const addingTask = (m: AddingModel): TrainingTask =>
         key,
       )
       const baselineMse = meanPredictorMse(t.data.test.ys)
+      const torchKind = TORCH_KIND[m]
+      const torch: TorchHandoff =
+        torchKind === undefined
+          ? { unsupported: ADDING_CELLS[m].name }
+          : {
+              architecture: {
+                model: 'regressor',
+                inputSize: t.data.test.xs.shape[2],
+                outputSize: t.data.test.ys.shape[1],
+                body: { type: 'recurrent', kind: torchKind, hidden: config.hiddenSize, bidirectional: false },
+              },
+              buffers: {},
+              stateDict: (tree) => {
+                const p = tree as unknown as RegressorParams
+                return E.map((body: Record<string, Tensor>) => ({
+                  ...body,
+                  ...linearStateDict('head', p.out),
+                }))(rnnStateDict(torchKind, p.cell))
+              },
+              data: (tree) => {
+                const batches = Array.from({ length: TORCH_TRAIN_BATCHES }, (_, i) => t.data.batch(i))
+                return {
+                  'train.inputs': T.concat(
+                    batches.map((b) => b.xs),
+                    1,
+                  ),
+                  'train.targets': T.concat(
+                    batches.map((b) => b.ys),
+                    0,
+                  ),
+                  'heldout.inputs': t.data.test.xs,
+                  'heldout.targets': t.data.test.ys,
+                  'heldout.outputs': t.model.apply(tree as unknown as RegressorParams, t.data.test.xs),
+                }
+              },
+            }
       return {
+        torch,
         initParams: t.initParams,
         optimizer: t.optimizer,
         loss: t.loss,
