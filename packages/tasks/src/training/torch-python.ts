@@ -113,11 +113,13 @@ ${body.line}
 ${apply}
         return self.head(h)
 
-    def loss(self, inputs, targets, lengths):
-        """The task's loss: cross-entropy summed over each sentence's words, averaged over the batch."""
-        logits = self(inputs, lengths)
-        total = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=-100, reduction="sum")
-        return total / inputs.shape[1]
+
+def loss(net, inputs, targets, lengths):
+    """The task's loss: cross-entropy summed over each sentence's words, averaged over the batch.
+    net may be the module or a DistributedDataParallel wrapping it."""
+    logits = net(inputs, lengths)
+    total = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=-100, reduction="sum")
+    return total / inputs.shape[1]
 
 
 def split(data, name):
@@ -184,9 +186,10 @@ ${body.line}
         h, _ = self.rnn(inputs)
         return self.head(h[-1])
 
-    def loss(self, inputs, targets, lengths=None):
-        """The task's loss: the mean squared error."""
-        return F.mse_loss(self(inputs), targets)
+
+def loss(net, inputs, targets, lengths=None):
+    """The task's loss: the mean squared error. net may be the module or a DistributedDataParallel wrapping it."""
+    return F.mse_loss(net(inputs), targets)
 
 
 def split(data, name):
@@ -212,7 +215,8 @@ def check(net, data):
 
 /**
  * The Python source of the module equivalent to a task's model, with its helpers: `Model` (the
- * `nn.Module`, with the task's `loss`), `load(directory)` (the module with the exported
+ * `nn.Module`), `loss(net, inputs, targets, lengths)` (the task's loss; `net` may be wrapped in
+ * `DistributedDataParallel`), `load(directory)` (the module with the exported
  * weights, `load_state_dict(strict=True)`), `save(net, path)` (its state dict as safetensors, for
  * `recurrent import`), `split`, `check` (largest |difference| from the library's held-out
  * outputs) and `evaluate` (the task's metrics, as `recurrent eval` reports them). Run as a
@@ -239,7 +243,9 @@ Written by \`recurrent export\` from step ${info.step} of a run with seed ${info
                                              prints the task's metrics on the held-out split (JSON)
     import model
     net = model.load()                       the module with the exported weights
-    model.save(net, "trained.safetensors")   its weights, for \`recurrent import\`
+    inputs, targets, lengths = model.split(model.data(), "train")
+    model.loss(net, inputs, targets, lengths).backward()   the task's loss (net may be DDP-wrapped)
+    model.save(net)                          its weights to trained.safetensors, for \`recurrent import\`
 """
 import json
 import os
@@ -265,8 +271,9 @@ def load(directory=HERE):
     return net
 
 
-def save(net, path):
-    """Writes the module's state dict (unwrapped from DistributedDataParallel) as safetensors."""
+def save(net, path=os.path.join(HERE, "trained.safetensors")):
+    """Writes the module's state dict (unwrapped from DistributedDataParallel) as safetensors;
+    by default to trained.safetensors beside this file, which \`recurrent import\` reads."""
     net = getattr(net, "module", net)
     write_safetensors(path, net.state_dict())
 
