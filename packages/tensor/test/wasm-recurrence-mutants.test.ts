@@ -1,0 +1,141 @@
+/**
+ * The glue of the WebAssembly recurrences (`src/wasm-recurrence.ts`: layout, padding of H to whole
+ * f32x4 lanes, lengths, the tape, the weight-gradient product) against the f64 definition of the
+ * recurrence written with tensor ops, its gradient taken by autograd. The cells package checks the
+ * same kernels through its layers; the mutation run of this package (docs/verification.md) runs
+ * only this package's suites, so the law is stated here too: for every size (H not a multiple of
+ * the vector width or the register tile, odd batches), padded sequences (lengths 0 included) and
+ * random states, `wasmLstmForward`/`wasmGruForward` give the outputs and final states, and
+ * `wasmLstmBackward`/`wasmGruBackward` the cotangents of `xp`, `W_hh`, `b_hh` and the initial
+ * states, to TOL.f32.
+ */
+import { fc, test } from '@fast-check/vitest'
+import { describe, expect } from 'vitest'
+import { grad } from '../../autograd/src/index.ts'
+import * as T from '../src/index.ts'
+import * as I from '../src/internal.ts'
+import { assertClose, identical, numRuns, TOL } from './kit.ts'
+
+const runs = { numRuns: numRuns(25) }
+
+interface Operands {
+  readonly xp: T.Tensor
+  readonly W: T.Tensor
+  readonly b: T.Tensor
+  readonly h0: T.Tensor
+  readonly c0: T.Tensor
+}
+
+const cases = fc
+  .record({
+    seed: fc.nat({ max: 2 ** 30 }),
+    lstm: fc.boolean(),
+    steps: fc.integer({ min: 1, max: 4 }),
+    batch: fc.integer({ min: 1, max: 4 }),
+    hidden: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 15, max: 17 })),
+  })
+  .chain((s) =>
+    fc.tuple(
+      fc.constant(s),
+      fc.array(fc.integer({ min: 0, max: s.steps }), { minLength: s.batch, maxLength: s.batch }),
+    ),
+  )
+  .map(([s, lengths]) => {
+    const { steps, batch: B, hidden: H } = s
+    const G = s.lstm ? 4 : 3
+    const k = T.split(T.key(s.seed), 8)
+    const u = (i: number, shape: number[], scale = 1) => T.mul(T.uniform(k[i], shape, -1, 1), scale)
+    const operands: Operands = {
+      xp: u(0, [steps, B, G * H], 2),
+      W: u(1, [G * H, H]),
+      b: u(2, [G * H]),
+      h0: u(3, [B, H]),
+      c0: u(4, [B, H], 2),
+    }
+    const probe = { dy: u(5, [steps, B, H]), dh: u(6, [B, H]), dc: u(7, [B, H]) }
+    return { ...s, G, lengths, operands, probe }
+  })
+
+/** The recurrence in f64 tensor ops: outputs and final states (padded rows keep the state, output 0). */
+const reference = (lstm: boolean, q: Operands, lengths: readonly number[]) => {
+  const [steps, B, GH] = q.xp.shape
+  const H = q.h0.shape[1]
+  const part = (a: T.Tensor, j: number) => T.slice(a, [0, j * H], [B, H])
+  let h = q.h0
+  let c = q.c0
+  const ys: T.Tensor[] = []
+  for (let t = 0; t < steps; t++) {
+    const x = T.reshape(T.slice(q.xp, [t, 0, 0], [1, B, GH]), [B, GH])
+    const gh = T.add(T.matmul(h, q.W, { transposeB: true }), q.b)
+    const valid = T.reshape(T.tensor(lengths.map((l) => t < l)), [B, 1])
+    let hn: T.Tensor
+    if (lstm) {
+      const z = T.add(x, gh)
+      const cn = T.add(T.mul(T.tanh(part(z, 2)), T.sigmoid(part(z, 0))), T.mul(c, T.sigmoid(part(z, 1))))
+      hn = T.mul(T.tanh(cn), T.sigmoid(part(z, 3)))
+      c = T.where(valid, cn, c)
+    } else {
+      const r = T.sigmoid(T.add(part(x, 0), part(gh, 0)))
+      const z = T.sigmoid(T.add(part(x, 1), part(gh, 1)))
+      const n = T.tanh(T.add(part(x, 2), T.mul(r, part(gh, 2))))
+      hn = T.add(T.mul(T.sub(1, z), n), T.mul(z, h))
+    }
+    ys.push(T.where(valid, hn, 0))
+    h = T.where(valid, hn, h)
+  }
+  return { output: T.stack(ys), h, c }
+}
+
+const f64 = (t: T.Tensor) => T.cast(t, 'f64')
+const data = (t: T.Tensor) => T.toTypedArray(t) as Float32Array
+const close = (got: Float32Array | undefined, want: T.Tensor, what: string) => {
+  expect(got, what).toBeDefined()
+  assertClose(
+    T.tensor(Float64Array.from(got as Float32Array), { shape: want.shape, dtype: 'f64' }),
+    want,
+    TOL.f32,
+    what,
+  )
+}
+
+describe('wasm recurrences equal the f64 recurrence in tensor ops', () => {
+  test.prop([cases], runs)('forward: outputs and final states; no tape unless asked', (c) => {
+    const { operands: q, lengths } = c
+    const sizes = { steps: c.steps, batch: c.batch, hidden: c.hidden }
+    const args = { xp: data(q.xp), W_hh: data(q.W), b_hh: data(q.b), h0: data(q.h0), c0: data(q.c0), lengths }
+    const run = (save: boolean) =>
+      c.lstm ? I.wasmLstmForward(sizes, args, save) : I.wasmGruForward(sizes, args, save)
+    const saved = run(true)
+    const plain = run(false)
+    const want = reference(c.lstm, T.treeMap(q, f64) as Operands, lengths)
+    close(saved.output, want.output, 'output')
+    close(saved.h, want.h, 'h')
+    if (c.lstm) close(saved.c, want.c, 'c')
+    else expect(saved.c).toBeUndefined()
+    expect(saved.tape).toBeDefined()
+    expect(plain.tape).toBeUndefined()
+    expect(identical(T.tensor(plain.output), T.tensor(saved.output))).toBe(true)
+  })
+  test.prop([cases], runs)('backward: the cotangents of xp, W_hh, b_hh and the initial states', (c) => {
+    const { operands: q, lengths, probe } = c
+    const sizes = { steps: c.steps, batch: c.batch, hidden: c.hidden }
+    const args = { xp: data(q.xp), W_hh: data(q.W), b_hh: data(q.b), h0: data(q.h0), c0: data(q.c0), lengths }
+    const { tape } = c.lstm ? I.wasmLstmForward(sizes, args, true) : I.wasmGruForward(sizes, args, true)
+    const cot = { W_hh: args.W_hh, dy: data(probe.dy), dh: data(probe.dh), dc: data(probe.dc) }
+    const g = c.lstm
+      ? I.wasmLstmBackward(tape as I.RecurrenceTape, cot)
+      : I.wasmGruBackward(tape as I.RecurrenceTape, cot)
+    const p = T.treeMap(probe, f64) as typeof probe
+    const want = grad((o: Operands) => {
+      const r = reference(c.lstm, o, lengths)
+      const s = T.add(T.sum(T.mul(r.output, p.dy)), T.sum(T.mul(r.h, p.dh)))
+      return c.lstm ? T.add(s, T.sum(T.mul(r.c, p.dc))) : s
+    })(T.treeMap(q, f64) as Operands)
+    close(g.dxp, want.xp, '∂xp')
+    close(g.dW_hh, want.W, '∂W_hh')
+    close(g.db_hh, want.b, '∂b_hh')
+    close(g.dh0, want.h0, '∂h0')
+    if (c.lstm) close(g.dc0, want.c0, '∂c0')
+    else expect(g.dc0).toBeUndefined()
+  })
+})
