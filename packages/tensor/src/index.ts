@@ -127,4 +127,4 @@ export {
   toTypedArray,
 } from './tensor.ts'
 export { type Tree, treeFlatten, treeFromPaths, treeLeaves, treeMap, treeMapN, treePaths } from './tree.ts'
-export { wasm, wasmActivations, wasmThreads } from './wasm.ts'
+export { loadWasm, wasm, wasmActivations, wasmThreads } from './wasm.ts'

@@ -6,8 +6,12 @@
  * kernel runs, and the product is copied out. f64 stays on the reference kernels.
  *
  * Node's built-ins are reached through `process.getBuiltinModule`, never a static `node:` import,
- * so a bundler building for a browser sees no Node module; there the provider reports itself
- * unavailable and the reference kernels run.
+ * so a bundler building for a browser sees no Node module. In Node the module is read from its
+ * file on first use; in a browser it is fetched by `loadWasm()` (asynchronous, once), and until
+ * then the provider reports itself unavailable and the reference kernels run. A browser page
+ * without cross-origin isolation has no shared memory, so there it instantiates the same kernels
+ * built for unshared memory (`dist/kernels-single.wasm`) and runs one thread; an isolated page
+ * (COOP and COEP headers) gets the shared build, and inside a worker a second thread.
  */
 import type { Activation } from './activations.ts'
 import type { BackendInfo, KernelProvider, MatmulJob } from './backend.ts'
@@ -26,6 +30,7 @@ interface WasmApi {
   readonly Module: new (bytes: Uint8Array) => WasmModule
   readonly Instance: new (module: WasmModule, imports: object) => { readonly exports: object }
   readonly Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory
+  readonly compile: (bytes: ArrayBuffer) => Promise<WasmModule>
 }
 const wasmApi = (): WasmApi => (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
 
@@ -52,6 +57,8 @@ interface Kernels {
 
 /** The compiled kernels, next to the package's built JavaScript (`dist/`). */
 const WASM_URL = new URL('../dist/kernels.wasm', import.meta.url)
+/** The same kernels built for unshared memory: one thread, for pages without cross-origin isolation. */
+const WASM_SINGLE_URL = new URL('../dist/kernels-single.wasm', import.meta.url)
 /** The second thread's script (plain JavaScript, copied into `dist/` by the build). */
 const WORKER_FILE = './matmul-worker.mjs'
 
@@ -96,12 +103,98 @@ const startWorker = (module: WasmModule, memory: WasmMemory): Int32Array | undef
   }
 }
 
+/** Why the kernels are not there yet in a browser, until `loadWasm()` has run. */
+const NOT_LOADED = 'in a browser the WebAssembly kernels are fetched by loadWasm(), which has not run'
+
+/** The kernels of an instantiated module and its memory. */
+const kernelsOf = (module: WasmModule, memory: WasmMemory, control: Int32Array | undefined): Kernels => {
+  const instance = new (wasmApi().Instance)(module, {
+    env: {
+      memory,
+      abort: () => {
+        throw new Error('wasm kernel aborted')
+      },
+    },
+  })
+  const exports = instance.exports as Readonly<Record<string, unknown>>
+  const { matmul } = exports as unknown as Pick<Kernels, 'matmul'>
+  return { memory, matmul, control, exports }
+}
+
+/** The browser's globals this file reads, where there are any. */
+interface BrowserScope {
+  readonly crossOriginIsolated?: boolean
+  readonly document?: unknown
+  readonly navigator?: { readonly hardwareConcurrency?: number }
+  readonly fetch?: (
+    url: URL,
+  ) => Promise<{ readonly ok: boolean; readonly status: number; arrayBuffer(): Promise<ArrayBuffer> }>
+  readonly Worker?: new (url: URL, options: { type: 'module' }) => { postMessage(message: unknown): void }
+}
+
+/**
+ * A second thread in a browser: a module worker with the same module over the same shared
+ * memory. Only inside a worker (the page's main thread may not block on `Atomics.wait`) of an
+ * isolated page with a second core.
+ */
+const startWebWorker = (
+  scope: BrowserScope,
+  module: WasmModule,
+  memory: WasmMemory,
+): Int32Array | undefined => {
+  if (
+    scope.document !== undefined ||
+    scope.Worker === undefined ||
+    (scope.navigator?.hardwareConcurrency ?? 1) < 2
+  )
+    return undefined
+  try {
+    const control = new SharedArrayBuffer(13 * 4)
+    const worker = new scope.Worker(new URL('./matmul-worker-web.mjs', import.meta.url), { type: 'module' })
+    worker.postMessage({ module, memory, control })
+    return new Int32Array(control)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Loads the WebAssembly kernels where they cannot be read synchronously from a file: in a browser
+ * page or worker, fetches and compiles `kernels.wasm` (cross-origin isolated: shared memory, and a
+ * second thread inside a worker) or `kernels-single.wasm` (otherwise: one thread). In Node it
+ * does nothing more than the first use would. Resolves to the provider's availability (with the
+ * reason when it cannot run); never rejects.
+ *
+ * @example
+ * const info = await T.loadWasm()
+ * assert.strictEqual(info.name, 'wasm')
+ * assert.strictEqual(info.available, T.backends().find((b) => b.name === 'wasm').available)
+ */
+export const loadWasm = async (): Promise<BackendInfo> => {
+  if (nodeBuiltins() !== undefined || (loaded !== undefined && loaded !== NOT_LOADED)) return wasmInfo()
+  const scope = globalThis as unknown as BrowserScope
+  const shared = scope.crossOriginIsolated === true
+  const url = shared ? WASM_URL : WASM_SINGLE_URL
+  try {
+    if (scope.fetch === undefined) throw new Error('there is no fetch here')
+    const response = await scope.fetch(url)
+    if (!response.ok) throw new Error(`fetching ${url.href} gave HTTP ${response.status}`)
+    const api = wasmApi()
+    const module = await api.compile(await response.arrayBuffer())
+    const memory = new api.Memory({ ...PAGES, shared })
+    loaded = kernelsOf(module, memory, shared ? startWebWorker(scope, module, memory) : undefined)
+  } catch (e) {
+    loaded = `the WebAssembly kernels could not be loaded here: ${e instanceof Error ? e.message : String(e)}`
+  }
+  return wasmInfo()
+}
+
 /** The compiled kernels, or the reason they cannot be used here. */
 const kernels = (): Kernels | string => {
   if (loaded !== undefined) return loaded
   const node = nodeBuiltins()
   if (node === undefined) {
-    loaded = 'the WebAssembly kernel is loaded from a file in Node; here the reference kernels run'
+    loaded = NOT_LOADED
     return loaded
   }
   const file = node.url.fileURLToPath(WASM_URL)
@@ -109,17 +202,7 @@ const kernels = (): Kernels | string => {
     const api = wasmApi()
     const module = new api.Module(node.fs.readFileSync(file))
     const memory = new api.Memory({ ...PAGES, shared: true })
-    const instance = new api.Instance(module, {
-      env: {
-        memory,
-        abort: () => {
-          throw new Error('wasm kernel aborted')
-        },
-      },
-    })
-    const exports = instance.exports as Readonly<Record<string, unknown>>
-    const { matmul } = exports as unknown as Pick<Kernels, 'matmul'>
-    loaded = { memory, matmul, control: startWorker(module, memory), exports }
+    loaded = kernelsOf(module, memory, startWorker(module, memory))
   } catch (e) {
     const err = e as NodeJS.ErrnoException
     loaded =

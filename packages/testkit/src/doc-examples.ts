@@ -41,9 +41,16 @@ export const docExamples = (srcDir: string): DocExample[] =>
     return out
   })
 
-/** Runs one example with the given names in scope; throws what the example throws. */
-export const runExample = (example: DocExample, scope: Record<string, unknown>): void => {
+/** The constructor of async functions (not a global name). */
+const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as FunctionConstructor
+
+/**
+ * Runs one example with the given names in scope; throws what the example throws. An example
+ * that uses `await` runs as an async function: the returned promise rejects with what it throws.
+ */
+export const runExample = (example: DocExample, scope: Record<string, unknown>): void | Promise<void> => {
   const names = Object.keys(scope)
-  const run = new Function(...names, `'use strict';\n${example.code}`)
-  run(...names.map((n) => scope[n]))
+  const make = /\bawait\b/.test(example.code) ? AsyncFunction : Function
+  const run = make(...names, `'use strict';\n${example.code}`)
+  return run(...names.map((n) => scope[n]))
 }

@@ -81,7 +81,7 @@ describe('assertions', () => {
 })
 
 describe('doc examples', () => {
-  it('extracts @example blocks with their line and runs them in a scope', () => {
+  it('extracts @example blocks with their line and runs them in a scope', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'doc-'))
     writeFileSync(
       join(dir, 'a.ts'),
@@ -116,6 +116,15 @@ describe('doc examples', () => {
         },
       }),
     ).toThrow('differ')
+    // An example with `await` runs as an async function: its failure is the promise's.
+    const later = { ...ex, code: 'assert.equal(await add(1, 2), 3)' }
+    const differ = {
+      equal: (x: number, y: number) => {
+        if (x !== y) throw new Error('differ')
+      },
+    }
+    await expect(runExample(later, { add: async () => 3, assert: differ })).resolves.toBeUndefined()
+    await expect(runExample(later, { add: async () => 0, assert: differ })).rejects.toThrow('differ')
   })
   test.prop([fc.integer()], { numRuns: 5 })('numRuns reads FC_NUM_RUNS', () => {
     expect(numRuns(7)).toBe(Number(process.env.FC_NUM_RUNS) > 0 ? Number(process.env.FC_NUM_RUNS) : 7)
