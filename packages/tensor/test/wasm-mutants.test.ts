@@ -1,0 +1,180 @@
+/**
+ * Laws of the WebAssembly matmul provider's glue (`src/wasm.ts`) that its mutation run
+ * (docs/verification.md) found unstated. Where the kernels cannot load (no Node built-ins, the
+ * module not built, no shared-memory SIMD) the provider says why and declines every job, so the
+ * reference kernels run; without a second thread (one core, `RECURRENT_WASM_THREADS=1`, a worker
+ * that cannot start) every product still runs, on one thread, with the same bits. And the
+ * weight kept resident between products is never stale: not after another B, nor after a
+ * recurrence has laid out its own operands in the same memory.
+ *
+ * Each case loads a fresh copy of the module (`vi.resetModules`) under a stubbed
+ * `process.getBuiltinModule` or environment, since the module keeps what it loaded.
+ */
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import * as T from '../src/index.ts'
+import * as I from '../src/internal.ts'
+import { assertClose, f32Products } from './kit.ts'
+
+type WasmModule = typeof import('../src/wasm.ts')
+const getBuiltin = process.getBuiltinModule
+/** `src/wasm.ts` loaded afresh, with `process.getBuiltinModule` replaced by `stub` meanwhile. */
+const fresh = async (stub: typeof process.getBuiltinModule | undefined): Promise<WasmModule> => {
+  vi.resetModules()
+  ;(process as { getBuiltinModule?: unknown }).getBuiltinModule = stub
+  return import('../src/wasm.ts')
+}
+/** Node's built-ins with one replaced. */
+const replacing = (name: string, replacement: object): typeof process.getBuiltinModule =>
+  ((id: string) => (id === name ? replacement : getBuiltin(id))) as typeof process.getBuiltinModule
+
+afterEach(() => {
+  process.getBuiltinModule = getBuiltin
+  vi.unstubAllEnvs()
+})
+
+const job = (a: T.Tensor, b: T.Tensor): T.MatmulJob => ({
+  a,
+  b,
+  batch: 1,
+  m: a.shape[0],
+  k: a.shape[1],
+  n: b.shape[1],
+  transposeA: false,
+  transposeB: false,
+  dtype: 'f32',
+})
+
+/** Why the provider cannot run (an empty string when it can). */
+const reasonOf = (m: WasmModule): string => {
+  const info = m.wasmInfo()
+  return info.available ? '' : info.reason
+}
+
+/** The module cannot be used: it says why, declines every job and exposes no memory. */
+const unavailable = (m: WasmModule, reason: string) => {
+  expect(m.wasmInfo()).toEqual({ name: 'wasm', available: false, reason })
+  expect(m.wasmThreads()).toBe(0)
+  expect(m.wasmExports()).toBe(reason)
+  expect(m.wasmHeap(16)).toBe(reason)
+  const a = T.ones([2, 3])
+  expect(m.wasm.matmul(job(a, T.ones([3, 2])))).toBeUndefined()
+  // T.matmul on this provider falls through to the reference kernels.
+  expect(T.toArray(T.withBackend(m.wasm, () => T.matmul(a, T.ones([3, 2]))))).toEqual([
+    [3, 3],
+    [3, 3],
+  ])
+}
+
+describe('where the kernels cannot load, the wasm provider says why and declines', () => {
+  const file = fileURLToPath(new URL('../dist/kernels.wasm', new URL('../src/wasm.ts', import.meta.url)))
+  it('without Node built-ins (a browser, before any loading)', async () => {
+    const m = await fresh(undefined)
+    expect(reasonOf(m)).toMatch(/WebAssembly kernel/)
+    unavailable(m, reasonOf(m))
+  })
+  it('when the module is not built', async () => {
+    const fs = {
+      readFileSync: () => {
+        throw Object.assign(new Error(`ENOENT: no such file or directory, open '${file}'`), {
+          code: 'ENOENT',
+        })
+      },
+    }
+    unavailable(
+      await fresh(replacing('node:fs', fs)),
+      `${file} is not built (run the build: pnpm --filter @recurrent/tensor build)`,
+    )
+  })
+  it('when WebAssembly cannot compile or instantiate it', async () => {
+    const fs = { readFileSync: () => new Uint8Array([0, 1, 2, 3]) }
+    const m = await fresh(replacing('node:fs', fs))
+    expect(reasonOf(m)).toMatch(/^WebAssembly SIMD with shared memory is not available here: .+/)
+    unavailable(m, reasonOf(m))
+  })
+})
+
+describe('without a second thread every product runs on one, with the same bits', () => {
+  // 160·170·165 = 4.5 million multiply-adds: above the size at which two threads split a product.
+  const a = T.uniform(T.key(1), [160, 170], -1, 1)
+  const b = T.uniform(T.key(2), [170, 165], -1, 1)
+  const two = T.withBackend(T.wasm, () => T.matmul(a, b))
+  const cases: [string, () => Promise<WasmModule>][] = [
+    ['one core', () => fresh(replacing('node:os', { availableParallelism: () => 1 }))],
+    [
+      'RECURRENT_WASM_THREADS=1',
+      () => {
+        vi.stubEnv('RECURRENT_WASM_THREADS', '1')
+        return fresh(getBuiltin)
+      },
+    ],
+    [
+      'a worker that cannot start',
+      () =>
+        fresh(
+          replacing('node:worker_threads', {
+            Worker: class {
+              constructor() {
+                throw new Error('no workers here')
+              }
+            },
+          }),
+        ),
+    ],
+  ]
+  for (const [name, load] of cases)
+    it(name, async () => {
+      const m = await load()
+      expect(m.wasmThreads()).toBe(1)
+      const one = T.withBackend(m.wasm, () => T.matmul(a, b))
+      expect(T.toTypedArray(one)).toEqual(T.toTypedArray(two))
+      assertClose(
+        one,
+        T.withBackend(T.reference, () => T.matmul(a, b)),
+        f32Products(170),
+      )
+    })
+  it('with two cores and no setting, a second thread', async () => {
+    const m = await fresh(replacing('node:os', { availableParallelism: () => 2 }))
+    expect(m.wasmThreads()).toBe(2)
+  })
+})
+
+describe('the resident B operand is never stale', () => {
+  const reference = (a: T.Tensor, b: T.Tensor) => T.withBackend(T.reference, () => T.matmul(a, b))
+  const onWasm = (a: T.Tensor, b: T.Tensor) => T.withBackend(T.wasm, () => T.matmul(a, b))
+  it('a product with another B of the same shape uses that B', () => {
+    const a = T.uniform(T.key(3), [5, 6], -1, 1)
+    const b1 = T.uniform(T.key(4), [6, 7], -1, 1)
+    const b2 = T.uniform(T.key(5), [6, 7], -1, 1)
+    onWasm(a, b1)
+    assertClose(onWasm(a, b2), reference(a, b2), f32Products(6))
+    assertClose(onWasm(a, b1), reference(a, b1), f32Products(6))
+  })
+  it('the same B after a recurrence or a batched product overwrote the memory', () => {
+    const a = T.uniform(T.key(6), [5, 6], -1, 1)
+    const b = T.uniform(T.key(7), [6, 7], -1, 1)
+    const want = reference(a, b)
+    onWasm(a, b)
+    I.wasmGruForward(
+      { steps: 2, batch: 3, hidden: 6 },
+      {
+        xp: new Float32Array(2 * 3 * 18).fill(0.5),
+        W_hh: new Float32Array(18 * 6).fill(0.25),
+        b_hh: new Float32Array(18).fill(0.125),
+        h0: new Float32Array(3 * 6).fill(1),
+        lengths: [2, 1, 0],
+      },
+      true,
+    )
+    assertClose(onWasm(a, b), want, f32Products(6))
+    const batched = T.uniform(T.key(8), [2, 5, 6], -1, 1)
+    const bb = T.uniform(T.key(9), [2, 6, 7], -1, 1)
+    assertClose(
+      onWasm(batched, bb),
+      T.withBackend(T.reference, () => T.matmul(batched, bb)),
+      f32Products(6),
+    )
+    assertClose(onWasm(a, b), want, f32Products(6))
+  })
+})
