@@ -70,6 +70,11 @@ export const SECTION_SOURCES: Readonly<Record<string, SectionSources>> = {
     code: 'packages/tasks/src/sections/attention.ts',
     test: 'packages/tasks/test/sections/attention.test.ts',
   },
+  '5.8': {
+    docs: 'docs/section-5.md#58-rnn-vs-structured-learning-a-crf-on-top-of-the-bidirectional-lstm',
+    code: 'packages/tasks/src/sections/structured-learning.ts',
+    test: 'packages/tasks/test/sections/structured-learning.test.ts',
+  },
 }
 
 const field = (section: Section, name: keyof SectionSources): string | undefined => {

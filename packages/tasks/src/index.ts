@@ -49,6 +49,7 @@ export {
   slotFillingSentences,
   splitCities,
   vocabularyOf,
+  withoutCues,
 } from './data/slot-filling.ts'
 export {
   LEXICON,
@@ -88,6 +89,7 @@ export {
 } from './experiment.ts'
 export {
   ambiguousCityAccuracy,
+  bioViolations,
   CITY_SLOTS,
   characterErrorRate,
   doubleLetters,
@@ -113,6 +115,7 @@ export {
   manyToOne,
   sentenceIds,
 } from './models/classifier.ts'
+export { type CrfTaggerParams, crfTagSentences, fitCrfTagger } from './models/crf-tagger.ts'
 export {
   type FrameClassifier,
   type FrameClassifierOptions,
@@ -289,6 +292,18 @@ export {
   slotFillingData,
   slotFillingExperiment,
 } from './sections/slot-filling.ts'
+export {
+  type CrfConfig,
+  type CrfMetrics,
+  crfHolds,
+  crfPart,
+  defaultStructuredConfig,
+  ESSENTIALLY_NONE,
+  STRUCTURED_SECTION_PARTS,
+  type StructuredSectionConfig,
+  type StructuredSectionMetrics,
+  structuredLearningExperiment,
+} from './sections/structured-learning.ts'
 export {
   type Config,
   type ConfigCheck,

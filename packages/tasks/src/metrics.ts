@@ -101,6 +101,38 @@ export const slotF1 = (
   return np + nr === 0 ? 1 : (2 * tp) / (np + nr)
 }
 
+/**
+ * How often a tagger breaks the BIO rules (Lecture §5.8): every label has one incoming
+ * transition, from the previous label or from the start of the sentence, and `I-x` is only valid
+ * after `B-x` or `I-x`. `I-x` at the start, after `O`, or after `B-y` / `I-y` with y ≠ x is a
+ * violation. Returns the violations and the transitions (labels) counted over all sentences.
+ *
+ * @example
+ * const tagged = [
+ *   ['B-arrival_time', 'I-arrival_time', 'O', 'I-destination'], // I-x after O
+ *   ['I-departure', 'B-arrival_time', 'I-departure_time'],       // I-x at the start, I-x after B-y
+ * ]
+ * assert.deepStrictEqual(bioViolations(tagged), { violations: 3, transitions: 7 })
+ */
+export const bioViolations = (
+  sentences: readonly (readonly string[])[],
+): { readonly violations: number; readonly transitions: number } => {
+  if (!Array.isArray(sentences))
+    throw new T.ArgumentError('bioViolations: sentences must be an array of label sequences')
+  let violations = 0
+  let transitions = 0
+  for (const labels of sentences) {
+    let prev: { tag: 'B' | 'I' | 'O'; type: string } = { tag: 'O', type: '' }
+    for (const label of labels) {
+      const cur = parse('bioViolations', label)
+      transitions++
+      if (cur.tag === 'I' && (prev.tag === 'O' || prev.type !== cur.type)) violations++
+      prev = cur
+    }
+  }
+  return { violations, transitions }
+}
+
 /** The slots whose words are cities: which of them a word fills is decided by a cue word. */
 export const CITY_SLOTS: readonly string[] = ['destination', 'departure']
 

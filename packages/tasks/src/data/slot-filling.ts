@@ -306,3 +306,57 @@ export const slotFillingSentences = (key: Key, options: SlotFillingOptions): Sen
  */
 export const vocabularyOf = (sentences: readonly Sentence[]): string[] =>
   [...new Set(sentences.flatMap((s) => s.words))].sort()
+
+/**
+ * Lecture §5.8's harder variant of the §1.2 data: a fraction `rate` of the sentences of
+ * `slotFillingSentences` (cue before the city) lose their cue words — the words in which a
+ * sentence differs from the other sentence of its minimal pair ("arrive" / "leave", "from" /
+ * "to"). "Taipei on November second" is then a destination and an arrival time in some sentences
+ * and a departure and a departure time in others: the role of its slots cannot be told from the
+ * sentence, only that every word of one slot shares it.
+ *
+ * Sentence by sentence (the default), which role a word had without its cue is left to the
+ * draw, so one word ("November") may have been an arrival more often and another ("second") a
+ * departure, as in any finite sample. With `wholePairs`, both sentences of a chosen pair lose
+ * their cues: the same words with both readings, so a tagger that labels a slot consistently
+ * gets exactly one of the two right whichever role it guesses. Chosen with `draws(key)`;
+ * `dropped[i]` says whether sentence i lost its cue.
+ *
+ * @example
+ * const pairs = slotFillingSentences(T.key(3), { sentences: 4, cities: ['Taipei', 'Tokyo'], fillerRate: 0 })
+ * const { sentences, dropped } = withoutCues(pairs, T.key(0), 1)
+ * assert.deepStrictEqual(dropped, [true, true, true, true])
+ * assert.deepStrictEqual(sentences[0].words, sentences[1].words) // the cue was all that differed
+ * assert.notDeepStrictEqual(sentences[0].labels, sentences[1].labels)
+ * assert.deepStrictEqual(withoutCues(pairs, T.key(0), 0).sentences, pairs)
+ * const half = withoutCues(pairs, T.key(1), 0.5, { wholePairs: true }).dropped
+ * assert.ok(half[0] === half[1] && half[2] === half[3])
+ */
+export const withoutCues = (
+  sentences: readonly Sentence[],
+  key: Key,
+  rate: number,
+  options: { readonly wholePairs?: boolean } = {},
+): { readonly sentences: readonly Sentence[]; readonly dropped: readonly boolean[] } => {
+  if (!Array.isArray(sentences) || sentences.length % 2 !== 0)
+    throw new T.ArgumentError('withoutCues: sentences must be minimal pairs (an even number of sentences)')
+  if (!(rate >= 0 && rate <= 1))
+    throw new T.ArgumentError(`withoutCues: rate must lie in [0, 1], got ${rate}`)
+  const draw = draws(key)
+  const chosen = Array.from(
+    { length: options.wholePairs ? sentences.length / 2 : sentences.length },
+    () => draw(2 ** 30) < rate * 2 ** 30,
+  )
+  const dropped = sentences.map((_, i) => chosen[options.wholePairs ? i >> 1 : i])
+  const out = sentences.map((s: Sentence, i) => {
+    if (!dropped[i]) return s
+    const partner: Sentence = sentences[i ^ 1]
+    if (partner.words.length !== s.words.length)
+      throw new T.ArgumentError(
+        `withoutCues: sentences ${i & ~1} and ${i | 1} are not a minimal pair (their lengths differ)`,
+      )
+    const keep = s.words.map((w, j) => w === partner.words[j])
+    return { words: s.words.filter((_, j) => keep[j]), labels: s.labels.filter((_, j) => keep[j]) }
+  })
+  return { sentences: out, dropped }
+}

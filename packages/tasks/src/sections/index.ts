@@ -14,6 +14,7 @@ import { parameterCountExperiment } from './parameter-count.ts'
 import { sentimentExperiment } from './sentiment.ts'
 import { seq2seqExperiment } from './seq2seq.ts'
 import { slotFillingExperiment } from './slot-filling.ts'
+import { structuredLearningExperiment } from './structured-learning.ts'
 
 /** The lecture's experiments in section order. */
 export const EXPERIMENTS: readonly Section[] = [
@@ -28,4 +29,5 @@ export const EXPERIMENTS: readonly Section[] = [
   section(ctcSpeechExperiment),
   section(seq2seqExperiment),
   section(attentionExperiment),
+  section(structuredLearningExperiment),
 ]
