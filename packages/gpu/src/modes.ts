@@ -106,9 +106,10 @@ export const modeProblem = (mode: string): string | undefined => {
       return headlessGlProblem()
     case 'webgl':
     case 'webgl2':
-      return inBrowser()
+      if (!inBrowser()) return `${mode} needs a browser's canvas context; Node has none (use headlessgl)`
+      return (mode === 'webgl2' ? GPU.isWebGL2Supported : GPU.isWebGLSupported)
         ? undefined
-        : `${mode} needs a browser's canvas context; Node has none (use headlessgl)`
+        : `this browser gives no ${mode === 'webgl2' ? 'WebGL2' : 'WebGL'} context (a page can still use webasm or cpu)`
     case 'webgpu':
       return webgpuProblem()
     default:

@@ -291,6 +291,7 @@ export {
   type SlotFillingMetrics,
   slotFillingData,
   slotFillingExperiment,
+  slotTagger,
 } from './sections/slot-filling.ts'
 export {
   type CrfConfig,
