@@ -3,6 +3,7 @@
  * generators, models built from the cells, metrics, and one experiment per lecture section
  * (`EXPERIMENTS`), each `{ id, title, claim, criterion, config, run, holds }`.
  */
+export { cosineDistance, type Projection, precisionAtK, principalComponents } from './codes.ts'
 export {
   BLANK,
   batchUtterances,
@@ -62,6 +63,7 @@ export {
   translationPairs,
   translationVocabulary,
 } from './data/translation.ts'
+export { WORD_ORDER_SENTENCES, wordOrderPairs, wordOrderVocabulary } from './data/word-order.ts'
 export {
   type EncodedWords,
   type Encoder,
@@ -305,6 +307,23 @@ export {
   type StructuredSectionMetrics,
   structuredLearningExperiment,
 } from './sections/structured-learning.ts'
+export {
+  type AutoencoderBatch,
+  autoencoderBatch,
+  heldOutPairs,
+  ORDER_SEPARATION_AT_LEAST,
+  RECONSTRUCTION_AT_LEAST,
+  reconstructionTarget,
+  sentenceCodes,
+  TEXT_VOCABULARY,
+  type TextAutoencoderConfig,
+  type TextAutoencoderMetrics,
+  type TrainedTextAutoencoder,
+  textAutoencoderExperiment,
+  trainingSentences,
+  trainTextAutoencoder,
+  wordCounts,
+} from './sections/text-autoencoder.ts'
 export {
   type Config,
   type ConfigCheck,

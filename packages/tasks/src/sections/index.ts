@@ -15,6 +15,7 @@ import { sentimentExperiment } from './sentiment.ts'
 import { seq2seqExperiment } from './seq2seq.ts'
 import { slotFillingExperiment } from './slot-filling.ts'
 import { structuredLearningExperiment } from './structured-learning.ts'
+import { textAutoencoderExperiment } from './text-autoencoder.ts'
 
 /** The lecture's experiments in section order. */
 export const EXPERIMENTS: readonly Section[] = [
@@ -28,6 +29,7 @@ export const EXPERIMENTS: readonly Section[] = [
   section(sentimentExperiment),
   section(ctcSpeechExperiment),
   section(seq2seqExperiment),
+  section(textAutoencoderExperiment),
   section(attentionExperiment),
   section(structuredLearningExperiment),
 ]
