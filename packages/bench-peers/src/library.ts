@@ -3,7 +3,7 @@
  * root workspace; the packages resolve their own dependencies from their own folders).
  */
 import { valueAndGrad } from '../../autograd/src/index.ts'
-import { type LstmParams, lstm, rnn } from '../../cells/src/index.ts'
+import { gru, lstm, rnn } from '../../cells/src/index.ts'
 import * as T from '../../tensor/src/index.ts'
 
 export { T }
@@ -22,6 +22,10 @@ export const describe = (s: LstmSize): string => `${s.name} (B ${s.B}, T ${s.T},
 
 export const LEARNING_RATE = 0.01
 
+/** The recurrent cells measured: PyTorch's nn.LSTM and nn.GRU, tfjs's layers.lstm and layers.gru, brain.js's LSTM and GRU. */
+export const CELLS = ['lstm', 'gru'] as const
+export type CellKind = (typeof CELLS)[number]
+
 /** The two f32 operands of an m×k · k×n product. */
 export const operands = (m: number, k: number, n: number): [T.Tensor, T.Tensor] => [
   T.uniform(T.key(1), [m, k], -1, 1),
@@ -35,27 +39,33 @@ export const matmulOnce = (provider: T.KernelProvider | undefined, a: T.Tensor, 
 }
 
 /**
- * A training step of `rnn(lstm())` on the fast path (hoisted input projection, default kernel
- * dispatch): forward over the whole sequence, BPTT through `valueAndGrad`, mean squared error of
- * the outputs against a fixed random target, then plain SGD on every parameter with tensor ops.
- * Returns the step (which returns the loss) and a probe of the current parameters.
+ * A training step of `rnn(lstm())` or `rnn(gru())` on the fast path (hoisted input projection,
+ * default kernel dispatch): forward over the whole sequence, BPTT through `valueAndGrad`, mean
+ * squared error of the outputs against a fixed random target, then plain SGD on every parameter
+ * with tensor ops. Returns the step (which returns the loss).
  */
-export const lstmTrainer = (s: LstmSize): { step: () => number; params: () => LstmParams } => {
-  const layer = rnn(lstm())
-  let params = layer.init(T.key(0), { inputSize: s.I, hiddenSize: s.H })
+export const recurrentTrainer = (kind: CellKind, s: LstmSize): { step: () => number } => {
+  const layer = kind === 'lstm' ? rnn(lstm()) : rnn(gru())
+  let params: T.Tree = layer.init(T.key(0), { inputSize: s.I, hiddenSize: s.H })
   const xs = T.randn(T.key(1), [s.T, s.B, s.I])
   const target = T.randn(T.key(2), [s.T, s.B, s.H])
-  const loss = (p: LstmParams): T.Tensor => {
-    const d = T.sub(layer.apply(p, xs).output, target)
+  const loss = (p: T.Tree): T.Tensor => {
+    const d = T.sub(
+      (layer.apply as (p: never, x: T.Tensor) => { output: T.Tensor })(p as never, xs).output,
+      target,
+    )
     return T.mean(T.mul(d, d))
   }
   const lossAndGrad = valueAndGrad(loss)
   const step = (): number => {
     const [value, g] = lossAndGrad(params)
-    params = T.treeMapN([params, g], ([p, dp]) => T.sub(p, T.mul(dp, LEARNING_RATE)))
+    params = T.treeMapN([params, g as T.Tree], ([p, dp]) => T.sub(p, T.mul(dp, LEARNING_RATE)))
     // Force the updated parameters too, in case any storage is read lazily.
     for (const leaf of T.treeLeaves(params)) void leaf.data
     return T.item(value)
   }
-  return { step, params: () => params }
+  return { step }
 }
+
+/** The LSTM trainer (`recurrentTrainer('lstm', s)`), as the memory children use it. */
+export const lstmTrainer = (s: LstmSize): { step: () => number } => recurrentTrainer('lstm', s)

@@ -3,17 +3,19 @@
  * run and every comparison a ratio between figures of this run.
  *
  *   matmul f32 GFLOP/s        library reference / wasm / default (auto dispatch), tfjs cpu / wasm
- *   LSTM training steps/s     library fast path, tfjs-layers cpu / wasm, brain.js, PyTorch
+ *   LSTM, GRU training steps/s  library fast path, tfjs-layers cpu / wasm, brain.js, PyTorch with
+ *                             OpenBLAS on 1 and 2 threads and with the reference BLAS
  *   memory                    peak RSS of main-size training (child processes), heap growth
  *
  * Flags: --quick (fewer sizes and shorter budgets, for trying the harness), --no-torch.
  */
 import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import * as brainjs from './brain.ts'
 import * as lib from './library.ts'
-import { describe, LECTURE, type LstmSize, MAIN, T } from './library.ts'
+import { CELLS, type CellKind, describe, LECTURE, type LstmSize, MAIN, T } from './library.ts'
 import { ratio, type Timing, table, timeIt } from './measure.ts'
 import * as tfjs from './tfjs.ts'
 
@@ -120,7 +122,7 @@ table(
   matmulRows,
 )
 
-// ---------------------------------------------------------------- LSTM training
+// ---------------------------------------------------------------- LSTM and GRU training
 
 interface TorchReport {
   config: {
@@ -128,127 +130,181 @@ interface TorchReport {
     threads: number
     interop_threads: number
     blas: string
+    blas_library: string
+    openblas_threads: string
     loaded_libraries: string[]
     mkl: boolean
     mkldnn: boolean
     config_head: string[]
     parallel_info: string[]
   }
-  results: { name: string; steps_per_s: number; samples: number; reps: number }[]
+  results: { name: string; cell: string; steps_per_s: number; samples: number; reps: number }[]
 }
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
 
-/** PyTorch via the system python, when it can import torch; otherwise the reason it cannot. */
-const runTorch = (sizes: LstmSize[]): TorchReport | string => {
+/** Debian's reference BLAS (package libblas3), which LD_LIBRARY_PATH puts before the alternatives' choice. */
+const REFERENCE_BLAS_DIR = '/usr/lib/x86_64-linux-gnu/blas'
+
+/**
+ * How PyTorch runs: OpenBLAS on one thread (OPENBLAS_NUM_THREADS=1, since torch.set_num_threads
+ * does not bound this OpenBLAS), on two, and Debian's reference BLAS. OPENBLAS_CORETYPE and
+ * OPENBLAS_L2_SIZE, set on some machines here for older OpenBLAS builds, are removed: they slow
+ * the current one.
+ */
+const TORCH_VARIANTS: readonly {
+  label: string
+  env: (base: NodeJS.ProcessEnv) => NodeJS.ProcessEnv | string
+}[] = [
+  { label: 'OpenBLAS, 1 thread', env: (b) => ({ ...b, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' }) },
+  { label: 'OpenBLAS, 2 threads', env: (b) => ({ ...b, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '2' }) },
+  {
+    label: 'reference BLAS, 1 thread',
+    env: (b) =>
+      existsSync(`${REFERENCE_BLAS_DIR}/libblas.so.3`)
+        ? { ...b, LD_LIBRARY_PATH: REFERENCE_BLAS_DIR, OMP_NUM_THREADS: '1' }
+        : `no reference BLAS at ${REFERENCE_BLAS_DIR} (Debian: apt-get install libblas3)`,
+  },
+]
+
+/** PyTorch via the system python under one variant, when it can import torch; otherwise the reason it cannot. */
+const runTorch = (
+  variant: (typeof TORCH_VARIANTS)[number],
+  jobs: (LstmSize & { cell: string })[],
+): TorchReport | string => {
   const python = '/usr/bin/python3'
-  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' })
+  const { OPENBLAS_CORETYPE: _c, OPENBLAS_L2_SIZE: _l, ...base } = process.env
+  const env = variant.env(base)
+  if (typeof env === 'string') return env
+  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8', env })
   if (probe.error !== undefined || probe.status !== 0) {
     return `${python} cannot import torch (${probe.error?.message ?? probe.stderr.trim().split('\n').pop()})`
   }
-  const run = spawnSync(python, [here('./torch_lstm.py'), JSON.stringify(sizes), String(6 * scale)], {
+  const run = spawnSync(python, [here('./torch_lstm.py'), JSON.stringify(jobs), String(6 * scale)], {
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 300_000,
+    env,
   })
   if (run.status !== 0) return `torch_lstm.py failed: ${run.error?.message ?? run.stderr.trim()}`
   return JSON.parse(run.stdout.trim().split('\n').pop()!) as TorchReport
 }
 
-interface LstmRow {
+interface TrainingRow {
   readonly who: string
   readonly rate: number // training steps (batch updates) per second
   readonly timing?: Timing
   readonly note?: string
 }
 
-const lstmRows = new Map<string, LstmRow[]>()
-const addRow = (s: LstmSize, row: LstmRow): void => {
-  lstmRows.set(s.name, [...(lstmRows.get(s.name) ?? []), row])
+const rows = new Map<string, TrainingRow[]>()
+const rowKey = (cell: CellKind, s: LstmSize) => `${cell}|${s.name}`
+const addRow = (cell: CellKind, s: LstmSize, row: TrainingRow): void => {
+  rows.set(rowKey(cell, s), [...(rows.get(rowKey(cell, s)) ?? []), row])
 }
 const sizes = [MAIN, LECTURE]
-const lstmOptions = (s: LstmSize, slow: boolean) =>
+const trainingOptions = (s: LstmSize, slow: boolean) =>
   s === MAIN
     ? { samples: 5, minSeconds: 0.3, budget: (slow ? 12 : 6) * scale }
     : { samples: 5, minSeconds: 0.2, budget: 4 * scale }
-
-for (const s of sizes) {
-  const { step } = lib.lstmTrainer(s)
-  const t = await timeIt(step, lstmOptions(s, false))
-  addRow(s, { who: 'library rnn(lstm()) fast path', rate: 1 / t.seconds, timing: t })
+const NAME: Record<CellKind, { lib: string; tf: string; brain: string; torch: string }> = {
+  lstm: { lib: 'rnn(lstm())', tf: 'layers.lstm', brain: 'LSTMTimeStep', torch: 'nn.LSTM' },
+  gru: { lib: 'rnn(gru())', tf: 'layers.gru', brain: 'GRUTimeStep', torch: 'nn.GRU' },
 }
+
+for (const cell of CELLS)
+  for (const s of sizes) {
+    const { step } = lib.recurrentTrainer(cell, s)
+    const t = await timeIt(step, trainingOptions(s, false))
+    addRow(cell, s, { who: `library ${NAME[cell].lib} fast path`, rate: 1 / t.seconds, timing: t })
+  }
 for (const be of ['cpu', 'wasm'] as const) {
   await tfjs.useBackend(be)
-  for (const s of sizes) {
-    const trainer = tfjs.lstmTrainer(s)
-    const t = await timeIt(trainer.step, lstmOptions(s, be === 'cpu'))
-    trainer.dispose()
-    addRow(s, { who: `tfjs-layers ${be}`, rate: 1 / t.seconds, timing: t })
-  }
+  for (const cell of CELLS)
+    for (const s of sizes) {
+      const trainer = tfjs.recurrentTrainer(cell, s)
+      const t = await timeIt(trainer.step, trainingOptions(s, be === 'cpu'))
+      trainer.dispose()
+      addRow(cell, s, { who: `tfjs-layers ${be} ${NAME[cell].tf}`, rate: 1 / t.seconds, timing: t })
+    }
 }
-for (const s of sizes) {
-  const trainer = brainjs.lstmTrainer(s)
-  const t = await timeIt(trainer.step, lstmOptions(s, true))
-  addRow(s, {
-    who: 'brain.js LSTMTimeStep',
-    rate: 1 / t.seconds, // one train call = B sequences = one batch-equivalent
-    timing: t,
-    note: `${(trainer.sequences / t.seconds).toFixed(1)} sequences/s${s.B > 1 ? ` ÷ ${s.B}` : ''}`,
-  })
-}
-const torch = withTorch ? runTorch(sizes) : 'skipped (--no-torch)'
-if (typeof torch === 'string') {
-  for (const s of sizes) addRow(s, { who: 'PyTorch nn.LSTM', rate: Number.NaN, note: torch })
-} else {
+for (const cell of CELLS)
   for (const s of sizes) {
-    const r = torch.results.find((x) => x.name === s.name)!
-    addRow(s, {
-      who: `PyTorch ${torch.config.version} nn.LSTM`,
-      rate: r.steps_per_s,
-      timing: { seconds: 1 / r.steps_per_s, samples: r.samples, reps: r.reps },
-      note: `${torch.config.threads} thread(s), BLAS ${torch.config.blas}`,
+    const trainer = brainjs.recurrentTrainer(cell, s)
+    const t = await timeIt(trainer.step, trainingOptions(s, true))
+    addRow(cell, s, {
+      who: `brain.js ${NAME[cell].brain}`,
+      rate: 1 / t.seconds, // one train call = B sequences = one batch-equivalent
+      timing: t,
+      note: `${(trainer.sequences / t.seconds).toFixed(1)} sequences/s${s.B > 1 ? ` ÷ ${s.B}` : ''}`,
     })
   }
+const torchJobs = CELLS.flatMap((cell) => sizes.map((s) => ({ ...s, cell: NAME[cell].torch.slice(3) })))
+const torchReports: { label: string; report: TorchReport | string }[] = []
+for (const variant of TORCH_VARIANTS) {
+  const report = withTorch ? runTorch(variant, torchJobs) : 'skipped (--no-torch)'
+  torchReports.push({ label: variant.label, report })
+  for (const cell of CELLS)
+    for (const s of sizes) {
+      const who = `PyTorch ${NAME[cell].torch}, ${variant.label}`
+      if (typeof report === 'string') {
+        addRow(cell, s, { who, rate: Number.NaN, note: report })
+        continue
+      }
+      const r = report.results.find((x) => x.name === s.name && x.cell === NAME[cell].torch.slice(3))!
+      addRow(cell, s, {
+        who,
+        rate: r.steps_per_s,
+        timing: { seconds: 1 / r.steps_per_s, samples: r.samples, reps: r.reps },
+        note: `torch ${report.config.version}, libblas.so.3 = ${report.config.blas_library}, OPENBLAS_NUM_THREADS=${report.config.openblas_threads}`,
+      })
+    }
 }
 
-for (const s of sizes) {
-  const rows = lstmRows.get(s.name)!
-  const mine = rows[0].rate
-  const unit = s.B > 1 ? 'batch-equivalents/s' : 'steps/s'
-  table(
-    `LSTM training, ${describe(s)}: forward + BPTT + update (${unit}; "library vs" = library / row)`,
-    ['implementation', unit, 'samples×reps', 'library vs', 'note'],
-    rows.map((r) => [
-      r.who,
-      Number.isFinite(r.rate) ? r.rate.toFixed(2) : 'n/a',
-      r.timing ? `${r.timing.samples}×${r.timing.reps}` : '',
-      r === rows[0] ? '1.00×' : ratio(mine, r.rate),
-      r.note ?? '',
-    ]),
-  )
-  const rate = (prefix: string) => rows.find((r) => r.who.startsWith(prefix))?.rate ?? Number.NaN
-  if (s === MAIN) {
-    check('main LSTM: library ≥ 5× tfjs-wasm', mine / rate('tfjs-layers wasm'), 5)
-    check('main LSTM: library ≥ 0.2× PyTorch', mine / rate('PyTorch'), 0.2)
-  } else {
-    check('lecture LSTM: library ≥ brain.js', mine / rate('brain.js'), 1)
-    check('lecture LSTM: library ≥ 4× PyTorch', mine / rate('PyTorch'), 4)
+for (const cell of CELLS)
+  for (const s of sizes) {
+    const list = rows.get(rowKey(cell, s))!
+    const mine = list[0].rate
+    const unit = s.B > 1 ? 'batch-equivalents/s' : 'steps/s'
+    table(
+      `${cell.toUpperCase()} training, ${describe(s)}: forward + BPTT + update (${unit}; "library vs" = library / row)`,
+      ['implementation', unit, 'samples×reps', 'library vs', 'note'],
+      list.map((r) => [
+        r.who,
+        Number.isFinite(r.rate) ? r.rate.toFixed(2) : 'n/a',
+        r.timing ? `${r.timing.samples}×${r.timing.reps}` : '',
+        r === list[0] ? '1.00×' : ratio(mine, r.rate),
+        r.note ?? '',
+      ]),
+    )
+    const rate = (prefix: string) => list.find((r) => r.who.startsWith(prefix))?.rate ?? Number.NaN
+    const torch1 = rate(`PyTorch ${NAME[cell].torch}, OpenBLAS, 1 thread`)
+    if (s === MAIN) {
+      check(`main ${cell}: library ≥ 0.5× PyTorch (OpenBLAS, 1 thread)`, mine / torch1, 0.5)
+      check(`main ${cell}: library ≥ 12× tfjs-wasm`, mine / rate('tfjs-layers wasm'), 12)
+    } else {
+      check(`lecture ${cell}: library ≥ 2× brain.js`, mine / rate('brain.js'), 2)
+      check(`lecture ${cell}: library ≥ 6× PyTorch (OpenBLAS, 1 thread)`, mine / torch1, 6)
+    }
   }
-}
 console.log(
   '\nbrain.js trains each sequence on its own (predict step t+1 from t: T−1 steps, output layer of size I, ' +
     'RMSProp-style update per sequence); its figure is sequences/s ÷ B. tfjs runs batch-major [B, T, I] through ' +
-    'tf.sequential([tf.layers.lstm({ returnSequences: true })]).trainOnBatch with SGD; the library and PyTorch ' +
+    'tf.sequential([tf.layers.lstm|gru({ returnSequences: true })]).trainOnBatch with SGD; the library and PyTorch ' +
     'use time-major [T, B, I], MSE against a fixed random target, SGD (lr 0.01).',
 )
-if (typeof torch !== 'string') {
+for (const { label, report } of torchReports) {
+  if (typeof report === 'string') {
+    console.log(`\nPyTorch (${label}): ${report}`)
+    continue
+  }
   console.log(
-    `\nPyTorch configuration: torch ${torch.config.version}, get_num_threads() = ${torch.config.threads}, ` +
-      `interop threads ${torch.config.interop_threads}, BLAS_INFO=${torch.config.blas}, MKL ${torch.config.mkl ? 'yes' : 'no'}, ` +
-      `oneDNN ${torch.config.mkldnn ? 'yes' : 'no'}`,
+    `\nPyTorch (${label}): torch ${report.config.version}, get_num_threads() = ${report.config.threads}, ` +
+      `BLAS_INFO=${report.config.blas}, libblas.so.3 = ${report.config.blas_library}, ` +
+      `OPENBLAS_NUM_THREADS=${report.config.openblas_threads}, MKL ${report.config.mkl ? 'yes' : 'no'}, ` +
+      `oneDNN ${report.config.mkldnn ? 'yes' : 'no'}`,
   )
-  console.log(`  libraries loaded: ${torch.config.loaded_libraries.join(', ')}`)
-  for (const line of [...torch.config.config_head, ...torch.config.parallel_info]) console.log(`  ${line}`)
-} else console.log(`\nPyTorch: ${torch}`)
+  console.log(`  libraries loaded: ${report.config.loaded_libraries.join(', ')}`)
+}
 
 // ---------------------------------------------------------------- memory
 

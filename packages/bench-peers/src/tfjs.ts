@@ -7,7 +7,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
-import { LEARNING_RATE, type LstmSize } from './library.ts'
+import { type CellKind, LEARNING_RATE, type LstmSize } from './library.ts'
 
 export { tf }
 
@@ -44,13 +44,18 @@ export const matmulJob = (m: number, k: number, n: number): { run: () => void; d
 }
 
 /**
- * A `tf.sequential` model holding one `tf.layers.lstm({ units, returnSequences: true })`,
- * compiled with SGD and mean squared error, trained with `trainOnBatch` on fixed random data
- * (batch-major `[B, T, I]`, as Keras). Returns the step (resolving to the loss) and a disposer.
+ * A `tf.sequential` model holding one `tf.layers.lstm` or `tf.layers.gru` (`{ units,
+ * returnSequences: true }`), compiled with SGD and mean squared error, trained with
+ * `trainOnBatch` on fixed random data (batch-major `[B, T, I]`, as Keras). Returns the step
+ * (resolving to the loss) and a disposer.
  */
-export const lstmTrainer = (s: LstmSize): { step: () => Promise<number>; dispose: () => void } => {
+export const recurrentTrainer = (
+  kind: CellKind,
+  s: LstmSize,
+): { step: () => Promise<number>; dispose: () => void } => {
+  const options = { units: s.H, returnSequences: true, inputShape: [s.T, s.I] }
   const model = tf.sequential({
-    layers: [tf.layers.lstm({ units: s.H, returnSequences: true, inputShape: [s.T, s.I] })],
+    layers: [kind === 'lstm' ? tf.layers.lstm(options) : tf.layers.gru(options)],
   })
   model.compile({ optimizer: tf.train.sgd(LEARNING_RATE), loss: 'meanSquaredError' })
   const xs = tf.randomNormal([s.B, s.T, s.I], 0, 1, 'float32', 1)
@@ -66,3 +71,6 @@ export const lstmTrainer = (s: LstmSize): { step: () => Promise<number>; dispose
     },
   }
 }
+
+/** The LSTM trainer (`recurrentTrainer('lstm', s)`), as the memory children use it. */
+export const lstmTrainer = (s: LstmSize) => recurrentTrainer('lstm', s)

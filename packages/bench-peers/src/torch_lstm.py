@@ -1,14 +1,16 @@
-"""PyTorch nn.LSTM training steps per second (forward, backward, SGD), printed as one JSON object.
+"""PyTorch nn.LSTM / nn.GRU training steps per second (forward, backward, SGD), printed as one JSON object.
 
-Usage: python3 torch_lstm.py '[{"name": "main", "B": 32, "T": 35, "I": 64, "H": 128}, ...]' [budget]
+Usage: python3 torch_lstm.py '[{"name": "main", "cell": "LSTM", "B": 32, "T": 35, "I": 64, "H": 128}, ...]' [budget]
 
-Each step: zero the gradients, run nn.LSTM over a time-major [T, B, I] input, mean squared
-error of the outputs against a fixed random target, backward, torch.optim.SGD step. The
-figure is the median over samples, each sample lasting at least 0.2 s, within a time budget
-per size; the thread count is torch's default here (reported, not changed).
+Each step: zero the gradients, run nn.LSTM (or nn.GRU) over a time-major [T, B, I] input, mean
+squared error of the outputs against a fixed random target, backward, torch.optim.SGD step. The
+figure is the median over samples, each sample lasting at least 0.2 s, within a time budget per
+size. Threads and BLAS come from the environment the caller sets (OPENBLAS_NUM_THREADS,
+OMP_NUM_THREADS, LD_LIBRARY_PATH): the report says which BLAS library the process really loaded.
 """
 
 import json
+import os
 import statistics
 import sys
 import time
@@ -39,7 +41,8 @@ def median_seconds(step, budget, samples=5, min_seconds=0.2):
 
 def trainer(size, lr=0.01):
     torch.manual_seed(0)
-    lstm = torch.nn.LSTM(size["I"], size["H"])
+    module = torch.nn.LSTM if size.get("cell", "LSTM") == "LSTM" else torch.nn.GRU
+    lstm = module(size["I"], size["H"])
     xs = torch.randn(size["T"], size["B"], size["I"])
     target = torch.randn(size["T"], size["B"], size["H"])
     opt = torch.optim.SGD(lstm.parameters(), lr=lr)
@@ -63,11 +66,17 @@ def config():
     with open("/proc/self/maps") as maps:
         loaded = sorted({line.split()[-1] for line in maps if any(k in line for k in ("blas", "lapack", "mkl", "omp", "dnnl"))})
     parallel = [line.strip() for line in torch.__config__.parallel_info().splitlines() if line.strip()]
+    # The file behind the libblas.so.3 the loader picked (Debian's alternatives, or LD_LIBRARY_PATH).
+    with open("/proc/self/maps") as maps:
+        blas_files = sorted({line.split()[-1] for line in maps if line.split()[-1].endswith("libblas.so.3")})
+    blas_library = ", ".join(os.path.realpath(f) for f in blas_files) or "none"
     return {
         "version": torch.__version__,
         "threads": torch.get_num_threads(),
         "interop_threads": torch.get_num_interop_threads(),
         "blas": blas,
+        "blas_library": blas_library,
+        "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "unset"),
         "loaded_libraries": loaded,
         "mkl": torch.backends.mkl.is_available(),
         "mkldnn": torch.backends.mkldnn.is_available(),
@@ -82,7 +91,7 @@ def main():
     results = []
     for size in sizes:
         seconds, samples, reps = median_seconds(trainer(size), budget)
-        results.append({"name": size["name"], "steps_per_s": 1.0 / seconds, "samples": samples, "reps": reps})
+        results.append({"name": size["name"], "cell": size.get("cell", "LSTM"), "steps_per_s": 1.0 / seconds, "samples": samples, "reps": reps})
     print(json.dumps({"config": config(), "results": results}))
 
 
