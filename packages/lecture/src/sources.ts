@@ -65,6 +65,11 @@ export const SECTION_SOURCES: Readonly<Record<string, SectionSources>> = {
     code: 'packages/tasks/src/sections/seq2seq.ts',
     test: 'packages/tasks/test/sections/seq2seq.test.ts',
   },
+  '5.4': {
+    docs: 'docs/section-5.md#54-beyond-sequence-parsing-as-sequence-to-sequence',
+    code: 'packages/tasks/src/sections/parsing.ts',
+    test: 'packages/tasks/test/sections/parsing.test.ts',
+  },
   '5.5': {
     docs: 'docs/section-5.md#55-text-auto-encoder-a-code-that-keeps-word-order',
     code: 'packages/tasks/src/sections/text-autoencoder.ts',

@@ -32,6 +32,18 @@ export {
 } from './data/batch.ts'
 export { draws, permutation } from './data/draw.ts'
 export {
+  CLOSE,
+  isWellFormed,
+  linearise,
+  type ParseTree,
+  PHRASE_LABELS,
+  parseTrees,
+  parseVocabulary,
+  type TreeOptions,
+  treeShape,
+  treeWords,
+} from './data/parse-trees.ts'
+export {
   type LabelledSentence,
   ORDER_LABELS,
   orderPairs,
@@ -255,6 +267,21 @@ export {
   type ParameterCountMetrics,
   parameterCountExperiment,
 } from './sections/parameter-count.ts'
+export {
+  EXACT_TREE_MARGIN,
+  fillShape,
+  heldOutTrees,
+  majorityShapes,
+  type ParseBatch,
+  type ParsingConfig,
+  type ParsingMetrics,
+  parseBatch,
+  parsingExperiment,
+  type TrainedParser,
+  trainingTrees,
+  trainParser,
+  WELL_FORMED_AT_LEAST,
+} from './sections/parsing.ts'
 export {
   CLASSIFIED_AT_LEAST,
   ORDER_CHANCE_AT_MOST,

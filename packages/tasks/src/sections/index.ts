@@ -11,6 +11,7 @@ import { errorSurfaceExperiment } from './error-surface.ts'
 import { explodingGradientsExperiment } from './exploding-gradients.ts'
 import { lstmToyExperiment } from './lstm-toy.ts'
 import { parameterCountExperiment } from './parameter-count.ts'
+import { parsingExperiment } from './parsing.ts'
 import { sentimentExperiment } from './sentiment.ts'
 import { seq2seqExperiment } from './seq2seq.ts'
 import { slotFillingExperiment } from './slot-filling.ts'
@@ -29,6 +30,7 @@ export const EXPERIMENTS: readonly Section[] = [
   section(sentimentExperiment),
   section(ctcSpeechExperiment),
   section(seq2seqExperiment),
+  section(parsingExperiment),
   section(textAutoencoderExperiment),
   section(attentionExperiment),
   section(structuredLearningExperiment),
