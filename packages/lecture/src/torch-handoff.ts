@@ -120,7 +120,10 @@ export const exportCommand = (args: TrainArgs, io: TrainIo): number => {
     if (E.isLeft(written)) return fail(io, showBoundaryError(written.left))
   }
   say(io, `${task.name} after ${state.step} steps, seed ${seed} (${dir}) → ${args.torch}`)
-  say(io, `  ${TORCH_FILES.module}            class Model(nn.Module), loss(), load(), save(), check(), evaluate()`)
+  say(
+    io,
+    `  ${TORCH_FILES.module}            class Model(nn.Module), loss(), load(), save(), check(), evaluate()`,
+  )
   say(
     io,
     `  ${TORCH_FILES.params}  ${Object.keys(stateDict).length} entries: ${Object.keys(stateDict).join(', ')}`,
