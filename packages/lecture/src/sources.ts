@@ -75,6 +75,11 @@ export const SECTION_SOURCES: Readonly<Record<string, SectionSources>> = {
     code: 'packages/tasks/src/sections/text-autoencoder.ts',
     test: 'packages/tasks/test/sections/text-autoencoder.test.ts',
   },
+  '5.6': {
+    docs: 'docs/section-5.md#56-speech-auto-encoder-fixed-length-codes-of-spoken-words',
+    code: 'packages/tasks/src/sections/speech-autoencoder.ts',
+    test: 'packages/tasks/test/sections/speech-autoencoder.test.ts',
+  },
   '5.7': {
     docs: 'docs/section-5.md#57-attention-reading-from-a-memory',
     code: 'packages/tasks/src/sections/attention.ts',

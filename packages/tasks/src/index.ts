@@ -154,6 +154,12 @@ export {
   seq2seq,
 } from './models/seq2seq.ts'
 export {
+  type SequenceAutoencoder,
+  type SequenceAutoencoderOptions,
+  type SequenceAutoencoderParams,
+  sequenceAutoencoder,
+} from './models/sequence-autoencoder.ts'
+export {
   type FitOptions,
   feedforward,
   fitTagger,
@@ -322,6 +328,21 @@ export {
   slotFillingExperiment,
   slotTagger,
 } from './sections/slot-filling.ts'
+export {
+  ANAGRAM_GROUPS,
+  ANAGRAM_WORDS,
+  heldOutSegments,
+  meanFrame,
+  RETRIEVAL_MARGIN,
+  reconstructionLoss,
+  type SegmentBatch,
+  type SpeechAutoencoderConfig,
+  type SpeechAutoencoderMetrics,
+  segmentBatch,
+  speechAutoencoderExperiment,
+  type TrainedSpeechAutoencoder,
+  trainSpeechAutoencoder,
+} from './sections/speech-autoencoder.ts'
 export {
   type CrfConfig,
   type CrfMetrics,

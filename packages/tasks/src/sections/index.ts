@@ -15,6 +15,7 @@ import { parsingExperiment } from './parsing.ts'
 import { sentimentExperiment } from './sentiment.ts'
 import { seq2seqExperiment } from './seq2seq.ts'
 import { slotFillingExperiment } from './slot-filling.ts'
+import { speechAutoencoderExperiment } from './speech-autoencoder.ts'
 import { structuredLearningExperiment } from './structured-learning.ts'
 import { textAutoencoderExperiment } from './text-autoencoder.ts'
 
@@ -32,6 +33,7 @@ export const EXPERIMENTS: readonly Section[] = [
   section(seq2seqExperiment),
   section(parsingExperiment),
   section(textAutoencoderExperiment),
+  section(speechAutoencoderExperiment),
   section(attentionExperiment),
   section(structuredLearningExperiment),
 ]
