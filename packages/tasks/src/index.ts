@@ -137,6 +137,22 @@ export {
   frameClassifier,
 } from './models/frame-classifier.ts'
 export {
+  type Addressing,
+  address,
+  contentAddressing,
+  interpolate,
+  MEMORY_INIT,
+  NORM_EPSILON,
+  type NtmOptions,
+  type NtmParams,
+  type NtmState,
+  ntm,
+  readMemory,
+  sharpen,
+  shiftWeighting,
+  writeMemory,
+} from './models/ntm.ts'
+export {
   type Regressor,
   type RegressorOptions,
   type RegressorParams,
