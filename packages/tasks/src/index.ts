@@ -30,6 +30,7 @@ export {
   padSequences,
   type SequenceBatch,
 } from './data/batch.ts'
+export { bitErrorRate, type CopyBatch, type CopyTaskOptions, copyTask } from './data/copy-task.ts'
 export { draws, permutation } from './data/draw.ts'
 export {
   CLOSE,
