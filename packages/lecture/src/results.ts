@@ -147,9 +147,12 @@ export const toJson = (value: unknown): JsonValue => {
   if (typeof value === 'object') {
     const proto = Object.getPrototypeOf(value)
     if (proto !== Object.prototype && proto !== null) return null
-    const out: Record<string, JsonValue> = {}
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = toJson(v)
-    return out
+    // Own data properties, so that a key named `__proto__` stays a key (assignment would set the prototype).
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, toJson(v)]),
+    )
   }
   return null
 }

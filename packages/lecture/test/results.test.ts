@@ -64,6 +64,11 @@ describe('toJson: metrics as results.json holds them', () => {
       runs,
     )
   })
+  it('a metric named __proto__ is kept as a key, not taken as the prototype', () => {
+    const json = toJson(JSON.parse('{"__proto__": {"a": 1}, "b": 2}'))
+    expect(Object.getPrototypeOf(json)).toBe(Object.prototype)
+    expect(JSON.stringify(json)).toBe('{"__proto__":{"a":1},"b":2}')
+  })
   it('what JSON has no form for is null', () => {
     expect(toJson({ f: () => 1, d: new Date(0), m: new Map(), s: Symbol('s'), big: 3n })).toEqual({
       f: null,
