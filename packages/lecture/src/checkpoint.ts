@@ -41,7 +41,7 @@ import {
   type TrainState,
 } from '@recurrent/tasks'
 import * as T from '@recurrent/tensor'
-import { type BoundaryError, boundaryError, type Tree } from '@recurrent/tensor'
+import { type BoundaryError, boundaryError, showBoundaryError, type Tree } from '@recurrent/tensor'
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import { systemReason } from './write.ts'
@@ -491,4 +491,18 @@ export const isCheckpoint = (dir: string): boolean => {
   } catch {
     return false
   }
+}
+
+/**
+ * The checkpoint `path` names (`--checkpoint`): a checkpoint folder, or a run directory (its
+ * latest checkpoint), read and checked by `loadCheckpoint`. A `Left` is the message to print.
+ */
+export const loadCheckpointAt = (
+  path: string,
+  tasks?: readonly TrainingTask[],
+): E.Either<string, LoadedCheckpoint> => {
+  const dir = isCheckpoint(path) ? path : latestCheckpoint(path)
+  if (dir === undefined)
+    return E.left(`--checkpoint ${path}: neither a checkpoint (no manifest.json) nor a run with one`)
+  return E.mapLeft(showBoundaryError)(loadCheckpoint(dir, tasks))
 }

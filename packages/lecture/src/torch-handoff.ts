@@ -21,7 +21,7 @@ import * as T from '@recurrent/tensor'
 import { showBoundaryError } from '@recurrent/tensor'
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
-import { isCheckpoint, latestCheckpoint, loadCheckpoint, writeCheckpoint } from './checkpoint.ts'
+import { loadCheckpointAt, writeCheckpoint } from './checkpoint.ts'
 import type { TrainIo } from './train.ts'
 import type { TrainArgs } from './train-args.ts'
 import { writeReport } from './write.ts'
@@ -74,15 +74,9 @@ const fail = (io: TrainIo, message: string): number => {
 /** `recurrent export --checkpoint CKPT --torch OUT`. */
 export const exportCommand = (args: TrainArgs, io: TrainIo): number => {
   if (args.command !== 'export') return 2
-  const dir = isCheckpoint(args.checkpoint) ? args.checkpoint : latestCheckpoint(args.checkpoint)
-  if (dir === undefined)
-    return fail(
-      io,
-      `--checkpoint ${args.checkpoint}: neither a checkpoint (no manifest.json) nor a run with one`,
-    )
-  const loaded = loadCheckpoint(dir, io.tasks)
-  if (E.isLeft(loaded)) return fail(io, showBoundaryError(loaded.left))
-  const { task, seed, state } = loaded.right
+  const loaded = loadCheckpointAt(args.checkpoint, io.tasks)
+  if (E.isLeft(loaded)) return fail(io, loaded.left)
+  const { dir, task, seed, state } = loaded.right
   const exported = torchExport(task, state.config, state.key, state.params)
   if (E.isLeft(exported)) return fail(io, showBoundaryError(exported.left))
   const { architecture, stateDict, paths, data } = exported.right

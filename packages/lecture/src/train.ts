@@ -22,9 +22,9 @@ import {
   type CheckpointError,
   checkpointName,
   checkpointsOf,
-  isCheckpoint,
   latestCheckpoint,
   loadCheckpoint,
+  loadCheckpointAt,
   removeUnfinished,
   writeCheckpoint,
 } from './checkpoint.ts'
@@ -242,16 +242,9 @@ export const trainCommand = async (args: TrainArgs, io: TrainIo): Promise<number
 /** `recurrent eval --checkpoint DIR [--json]`: DIR is a checkpoint, or a run (its latest checkpoint). */
 export const evalCommand = async (args: TrainArgs, io: TrainIo): Promise<number> => {
   if (args.command !== 'eval') return 2
-  const dir = isCheckpoint(args.checkpoint) ? args.checkpoint : latestCheckpoint(args.checkpoint)
-  if (dir === undefined)
-    return fail(
-      io,
-      `--checkpoint ${args.checkpoint}: neither a checkpoint (no manifest.json) nor a run with one`,
-      1,
-    )
-  const loaded = loadCheckpoint(dir, io.tasks)
-  if (E.isLeft(loaded)) return fail(io, showBoundaryError(loaded.left), 1)
-  const { task, seed, state } = loaded.right
+  const loaded = loadCheckpointAt(args.checkpoint, io.tasks)
+  if (E.isLeft(loaded)) return fail(io, loaded.left, 1)
+  const { dir, task, seed, state } = loaded.right
   const metrics = task.evaluate(state.params, state.config, state.key)
   if (args.json) {
     io.stdout.write(
