@@ -11,7 +11,8 @@
  * experiment states in words (`criterion`); nothing sets it by hand. This package does no file
  * I/O (it also runs in a browser).
  */
-import type { Key } from '@recurrent/tensor'
+import { adam, chain, clipByGlobalNorm, train } from '@recurrent/optim'
+import type { Key, Tensor, Tree } from '@recurrent/tensor'
 
 /** What an experiment reports while it runs: a training run starts, advances, ends. */
 export type ExperimentEvent =
@@ -85,6 +86,77 @@ export const reportRun = (
     if (step === steps - 1) context?.onEvent?.({ type: 'done', run })
   }
 }
+
+/** What `trainSteps` returns: the trained params and the loss of every step. */
+export interface TrainedSteps<P> {
+  readonly params: P
+  readonly losses: number[]
+  /** Why training stopped before the budget (a non-finite value), if it did. */
+  readonly stopped?: string
+}
+
+/**
+ * The sections' training loop (Lecture §4.2, §4.4): `steps` steps of
+ * `chain(clipByGlobalNorm(clipNorm), adam(learningRate))` from `params` on `loss`, batch i
+ * `batch(i)`, every step's loss reported to `context` as `run` (`reportRun`). Returns the trained
+ * params and every step's loss; when optim's guard stops training (a non-finite value), the last
+ * good params, the losses until then and why (`stopped`), and the run's `done` event.
+ *
+ * @example
+ * const r = trainSteps({ w: T.tensor([2]) }, (p, x) => T.sum(T.mul(T.sub(p.w, x), T.sub(p.w, x))), (i) => T.tensor([i % 2]), { steps: 3, learningRate: 0.1, clipNorm: 1 }, 'toy')
+ * assert.strictEqual(r.losses.length, 3)
+ * assert.strictEqual(r.stopped, undefined)
+ */
+export const trainSteps = <P extends Tree, B>(
+  params: P,
+  loss: (params: P, batch: B) => Tensor,
+  batch: (i: number) => B,
+  budget: { readonly steps: number; readonly learningRate: number; readonly clipNorm: number },
+  run: string,
+  context?: RunContext,
+): TrainedSteps<P> => {
+  const losses: number[] = []
+  const progress = reportRun(context, run, budget.steps)
+  const result = train<P, B>({
+    params,
+    optimizer: chain(clipByGlobalNorm(budget.clipNorm), adam(budget.learningRate)),
+    loss,
+    batches: (function* () {
+      for (let i = 0; i < budget.steps; i++) yield batch(i)
+    })(),
+    onEvent: (e) => {
+      if (e.type !== 'step') return
+      losses.push(e.metrics.loss)
+      progress(e.metrics.step, e.metrics.loss)
+    },
+  })
+  if (result._tag === 'Right') return { params: result.right.params, losses }
+  context?.onEvent?.({ type: 'done', run })
+  return { params: result.left.lastGoodParams, losses, stopped: result.left.reason }
+}
+
+/**
+ * The loss of every step of one training run on a log scale (the plot of `trainSteps`' losses):
+ * a Vega-Lite line with its rows inline.
+ *
+ * @example
+ * const plot = stepLossPlot('toy-loss', 'Training loss per step', [0.5, 0.25])
+ * assert.deepStrictEqual(plot.spec.data.values, [{ step: 0, loss: 0.5 }, { step: 1, loss: 0.25 }])
+ */
+export const stepLossPlot = (id: string, title: string, losses: readonly number[]): Plot => ({
+  id,
+  title,
+  spec: {
+    width: 460,
+    height: 240,
+    data: { values: losses.map((loss, step) => ({ step, loss })) },
+    mark: 'line',
+    encoding: {
+      x: { field: 'step', type: 'quantitative' },
+      y: { field: 'loss', type: 'quantitative', scale: { type: 'log' } },
+    },
+  },
+})
 
 /**
  * A memo of at most `limit` values by string key, dropping the oldest entry first: how a trained

@@ -10,11 +10,8 @@
  * length and writes the most common bracket shape of training trees of that length, and checked
  * for being trees at all: balanced, one root, the input's words in order.
  */
-import { crossEntropy } from '@recurrent/losses'
-import { adam, chain, clipByGlobalNorm, train } from '@recurrent/optim'
-import type { Key, Tensor } from '@recurrent/tensor'
+import type { Key } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { batchSequences, IGNORE_INDEX, padSequences } from '../data/batch.ts'
 import {
   isWellFormed,
   linearise,
@@ -24,22 +21,23 @@ import {
   treeShape,
   treeWords,
 } from '../data/parse-trees.ts'
-import { type Experiment, type RunContext, reportRun, type Table } from '../experiment.ts'
+import type { Experiment, RunContext, Table } from '../experiment.ts'
 import { greedyDecode, type Seq2seq, type Seq2seqParams, STOP_ID, seq2seq } from '../models/seq2seq.ts'
-import { byLengthPlot } from './seq2seq.ts'
+import {
+  byLengthPlot,
+  type EncoderDecoderBatch,
+  type EncoderDecoderTraining,
+  encoderDecoderBatch,
+  trainEncoderDecoder,
+} from './seq2seq.ts'
 
-/** §5.4's configuration: the grammar's longest sentence, the model, its budget and the test set. */
-export interface ParsingConfig {
+/**
+ * §5.4's configuration: the grammar's longest sentence, the model and its budget (`batch`: trees
+ * per step) and the test set.
+ */
+export interface ParsingConfig extends EncoderDecoderTraining {
   /** The longest sentence in words (at least 3). */
   readonly maxWords: number
-  /** Word vectors' size and the GRUs' hidden size H. */
-  readonly embedding: number
-  readonly hidden: number
-  /** Adam steps, trees per step, the step size and the global gradient norm clip. */
-  readonly steps: number
-  readonly batch: number
-  readonly learningRate: number
-  readonly clipNorm: number
   /** Held-out trees (their sentences never in a training batch). */
   readonly testTrees: number
   /** Training trees drawn to find the most common shape of each sentence length (the baseline). */
@@ -69,13 +67,7 @@ const SOURCE_ID = new Map(VOCABULARY.source.map((w, i) => [w, i]))
 const TARGET_ID = new Map(VOCABULARY.target.map((w, i) => [w, i]))
 
 /** A batch of trees: sentences `[Ts, B]`, decoder inputs and targets `[Td, B]`. */
-export interface ParseBatch {
-  readonly source: Tensor
-  readonly lengths: readonly number[]
-  readonly inputs: Tensor
-  readonly targets: Tensor
-  readonly targetLengths: readonly number[]
-}
+export type ParseBatch = EncoderDecoderBatch
 
 const checkTree = (fn: string, tree: ParseTree, at: number): void => {
   if (
@@ -111,17 +103,7 @@ export const parseBatch = (trees: readonly ParseTree[]): ParseBatch => {
     })
   const source = trees.map((t, i) => ids(SOURCE_ID, treeWords(t), i))
   const target = trees.map((t, i) => [...ids(TARGET_ID, linearise(t), i), STOP_ID])
-  const dec = batchSequences(
-    target.map((t) => [STOP_ID, ...t.slice(0, -1)]),
-    target,
-  )
-  return {
-    source: padSequences(source, 0),
-    lengths: source.map((s) => s.length),
-    inputs: dec.inputs,
-    targets: dec.targets,
-    targetLengths: dec.lengths,
-  }
+  return encoderDecoderBatch(source, target)
 }
 
 const checkConfig = (fn: string, c: ParsingConfig): void => {
@@ -189,8 +171,9 @@ export interface TrainedParser {
  *
  *   L = (1/B) Σ_b Σ_{t ≤ n_b + 1} −log p(y_{b,t} | y_{b,<t}, x_b)     (y_{b, n_b + 1} = ===)
  *
- * minimised by `chain(clipByGlobalNorm(clipNorm), adam(learningRate))` for `steps` steps on the
- * batches of `trainingTrees`; the params from `foldIn(key, 2)`.
+ * (`encoderDecoderLoss`) minimised by `chain(clipByGlobalNorm(clipNorm), adam(learningRate))` for
+ * `steps` steps on the batches of `trainingTrees` (`trainEncoderDecoder`); the params from
+ * `foldIn(key, 2)`.
  *
  * @example
  * const c = { ...parsingExperiment.config(false), hidden: 8, embedding: 4, steps: 2, batch: 4, testTrees: 4 }
@@ -206,32 +189,15 @@ export const trainParser = (config: ParsingConfig, key: Key, context?: RunContex
     hidden: config.hidden,
     attention: true,
   })
-  const losses: number[] = []
-  const progress = reportRun(context, 'parser', config.steps)
-  const result = train<Seq2seqParams, ParseBatch>({
-    params: model.init(T.foldIn(key, 2)),
-    optimizer: chain(clipByGlobalNorm(config.clipNorm), adam(config.learningRate)),
-    loss: (p, b) =>
-      T.div(
-        crossEntropy(
-          model.logits(p, model.encode(p, b.source, b.lengths), b.inputs, b.targetLengths),
-          b.targets,
-          { reduction: 'sum', ignoreIndex: IGNORE_INDEX },
-        ),
-        b.lengths.length,
-      ),
-    batches: (function* () {
-      for (let i = 0; i < config.steps; i++) yield parseBatch(trees(i))
-    })(),
-    onEvent: (e) => {
-      if (e.type !== 'step') return
-      losses.push(e.metrics.loss)
-      progress(e.metrics.step, e.metrics.loss)
-    },
-  })
-  if (result._tag === 'Right') return { model, params: result.right.params, losses }
-  context?.onEvent?.({ type: 'done', run: 'parser' })
-  return { model, params: result.left.lastGoodParams, losses, stopped: result.left.reason }
+  const r = trainEncoderDecoder(
+    model,
+    model.init(T.foldIn(key, 2)),
+    (i) => parseBatch(trees(i)),
+    config,
+    'parser',
+    context,
+  )
+  return { model, ...r }
 }
 
 /**

@@ -7,7 +7,6 @@
  * by input length. `trainSeq2seq` is shared with §5.7, which compares it with an attention decoder.
  */
 import { crossEntropy } from '@recurrent/losses'
-import { adam, chain, clipByGlobalNorm, train } from '@recurrent/optim'
 import type { Key, Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import { batchSequences, IGNORE_INDEX, padSequences } from '../data/batch.ts'
@@ -23,8 +22,9 @@ import {
   type Experiment,
   type Plot,
   type RunContext,
-  reportRun,
   type Table,
+  type TrainedSteps,
+  trainSteps,
 } from '../experiment.ts'
 import { exactMatch, tokenAccuracy } from '../metrics.ts'
 import {
@@ -45,10 +45,11 @@ export interface TranslationTask {
 }
 
 /**
- * How an encoder–decoder is trained: the task, the model's sizes, a fixed budget of `steps` Adam
- * steps on fresh batches of `batch` pairs, the global gradient norm clipped at `clipNorm`.
+ * How an encoder–decoder is trained, whatever its task (Lecture §5.3–§5.5): word vectors' size and
+ * the GRUs' hidden size H, a fixed budget of `steps` Adam steps on fresh batches of `batch`
+ * sequences at `learningRate`, the global gradient norm clipped at `clipNorm`.
  */
-export interface Seq2seqTraining extends TranslationTask {
+export interface EncoderDecoderTraining {
   readonly embedding: number
   readonly hidden: number
   readonly steps: number
@@ -57,11 +58,105 @@ export interface Seq2seqTraining extends TranslationTask {
   readonly clipNorm: number
 }
 
+/** How §5.3's encoder–decoder is trained: the task, the model's sizes and the budget. */
+export interface Seq2seqTraining extends TranslationTask, EncoderDecoderTraining {}
+
 /** §5.3's configuration: the training, the test set (`testPerLength` pairs of each length) and the beam width. */
 export interface Seq2seqConfig extends Seq2seqTraining {
   readonly testPerLength: number
   readonly beamWidth: number
 }
+
+/**
+ * A batch for an encoder–decoder: sources `[Ts, B]` (padded with 0) and their lengths, decoder
+ * inputs and targets `[Td, B]` (targets padded with `IGNORE_INDEX`) and the targets' lengths.
+ */
+export interface EncoderDecoderBatch {
+  readonly source: Tensor
+  readonly lengths: readonly number[]
+  readonly inputs: Tensor
+  readonly targets: Tensor
+  readonly targetLengths: readonly number[]
+}
+
+/**
+ * Token ids as an encoder–decoder batch (Lecture §5.3): the encoder reads each source, the
+ * decoder reads `===` then its target but the last token (teacher forcing) and is trained to write
+ * the target, whose last token is `===`:
+ *
+ *   inputs = ===, y_1, …, y_n      targets = y_1, …, y_n, ===
+ *
+ * @example
+ * const b = encoderDecoderBatch([[3, 4], [5]], [[1, 2, 0], [2, 0]])
+ * assert.deepStrictEqual(b.lengths, [2, 1])
+ * assert.deepStrictEqual(T.toArray(b.inputs), [[0, 0], [1, 2], [2, 0]])
+ * assert.deepStrictEqual(T.toArray(b.targets), [[1, 2], [2, 0], [0, IGNORE_INDEX]])
+ */
+export const encoderDecoderBatch = (
+  source: readonly (readonly number[])[],
+  target: readonly (readonly number[])[],
+): EncoderDecoderBatch => {
+  const dec = batchSequences(
+    target.map((t) => [STOP_ID, ...t.slice(0, -1)]),
+    target,
+  )
+  return {
+    source: padSequences(source, 0),
+    lengths: source.map((s) => s.length),
+    inputs: dec.inputs,
+    targets: dec.targets,
+    targetLengths: dec.lengths,
+  }
+}
+
+/**
+ * The loss of an encoder–decoder batch of B sequences (Lecture §5.3): the target tokens'
+ * cross-entropy summed per sequence, averaged over the batch,
+ *
+ *   L = (1/B) Σ_b Σ_{t ≤ n_b + 1} −log p(y_{b,t} | y_{b,<t}, x_b)     (y_{b, n_b + 1} = ===)
+ *
+ * @example
+ * const m = seq2seq({ sourceVocabulary: 6, targetVocabulary: 3, embedding: 2, hidden: 3 })
+ * const b = encoderDecoderBatch([[3, 4], [5]], [[1, 2, 0], [2, 0]])
+ * assert.ok(T.item(encoderDecoderLoss(m, m.init(T.key(0)), b)) > 0)
+ */
+export const encoderDecoderLoss = (model: Seq2seq, params: Seq2seqParams, b: EncoderDecoderBatch): Tensor =>
+  T.div(
+    crossEntropy(
+      model.logits(params, model.encode(params, b.source, b.lengths), b.inputs, b.targetLengths),
+      b.targets,
+      { reduction: 'sum', ignoreIndex: IGNORE_INDEX },
+    ),
+    b.lengths.length,
+  )
+
+/**
+ * Trains an encoder–decoder (Lecture §5.3–§5.5) from `params` on `encoderDecoderLoss` with
+ * `trainSteps` (Adam, the global gradient norm clipped) for `training.steps` steps, batch i
+ * `batch(i)`, reported to `context` as `run`.
+ *
+ * @example
+ * const m = seq2seq({ sourceVocabulary: 6, targetVocabulary: 3, embedding: 2, hidden: 3 })
+ * const b = encoderDecoderBatch([[3, 4], [5]], [[1, 2, 0], [2, 0]])
+ * const r = trainEncoderDecoder(m, m.init(T.key(0)), () => b, { steps: 20, learningRate: 0.05, clipNorm: 1 }, 'toy')
+ * assert.ok(r.losses[19] < r.losses[0])
+ */
+export const trainEncoderDecoder = (
+  model: Seq2seq,
+  params: Seq2seqParams,
+  batch: (i: number) => EncoderDecoderBatch,
+  training: Pick<EncoderDecoderTraining, 'steps' | 'learningRate' | 'clipNorm'>,
+  run: string,
+  context?: RunContext,
+): TrainedSteps<Seq2seqParams> =>
+  trainSteps(
+    params,
+    (p, b: EncoderDecoderBatch) => encoderDecoderLoss(model, p, b),
+    batch,
+    training,
+    run,
+    context,
+  )
 
 /** A batch of pairs as tensors: source `[Ts, B]`, decoder inputs and targets `[Td, B]` (targets padded with `IGNORE_INDEX`). */
 export interface TranslationBatch {
@@ -73,6 +168,12 @@ export interface TranslationBatch {
 }
 
 const VOCABULARY = translationVocabulary(LEXICON)
+
+const pairBatch = (pairs: readonly TranslationPair[]): EncoderDecoderBatch =>
+  encoderDecoderBatch(
+    pairs.map((p) => toIds(p.source, VOCABULARY.source)),
+    pairs.map((p) => toIds(p.target, VOCABULARY.target)),
+  )
 
 /**
  * Pairs of the default lexicon as a training batch (Lecture §5.3): the decoder reads `===` then
@@ -88,18 +189,13 @@ const VOCABULARY = translationVocabulary(LEXICON)
 export const translationBatch = (pairs: readonly TranslationPair[]): TranslationBatch => {
   if (!Array.isArray(pairs) || pairs.length === 0)
     throw new T.ArgumentError('translationBatch: pairs must be a non-empty array of { source, target }')
-  const source = pairs.map((p) => toIds(p.source, VOCABULARY.source))
-  const target = pairs.map((p) => toIds(p.target, VOCABULARY.target))
-  const dec = batchSequences(
-    target.map((t) => [STOP_ID, ...t.slice(0, -1)]),
-    target,
-  )
+  const b = pairBatch(pairs)
   return {
-    source: padSequences(source, 0),
-    sourceLengths: source.map((s) => s.length),
-    inputs: dec.inputs,
-    targets: dec.targets,
-    targetLengths: dec.lengths,
+    source: b.source,
+    sourceLengths: b.lengths,
+    inputs: b.inputs,
+    targets: b.targets,
+    targetLengths: b.targetLengths,
   }
 }
 
@@ -197,42 +293,20 @@ export const trainSeq2seq = (
   })
   const stream = T.foldIn(key, 1)
   const task = { minLength, maxLength, chunk }
-  const losses: number[] = []
-  const progress = reportRun(context, run, steps)
-  const result = train<Seq2seqParams, TranslationBatch>({
-    params: model.init(T.foldIn(key, attention ? 3 : 2)),
-    optimizer: chain(clipByGlobalNorm(clipNorm), adam(learningRate)),
-    loss: (p, b) =>
-      T.div(
-        crossEntropy(
-          model.logits(p, model.encode(p, b.source, b.sourceLengths), b.inputs, b.targetLengths),
-          b.targets,
-          { reduction: 'sum', ignoreIndex: IGNORE_INDEX },
-        ),
-        b.sourceLengths.length,
-      ),
-    batches: (function* () {
-      for (let i = 0; i < steps; i++)
-        yield translationBatch(translationPairs(T.foldIn(stream, i), batch, task))
-    })(),
-    onEvent: (e) => {
-      if (e.type !== 'step') return
-      losses.push(e.metrics.loss)
-      progress(e.metrics.step, e.metrics.loss)
-    },
-  })
-  const done: TrainedSeq2seq =
-    result._tag === 'Right'
-      ? { model, params: result.right.params, losses: Object.freeze(losses) }
-      : (() => {
-          context?.onEvent?.({ type: 'done', run })
-          return {
-            model,
-            params: result.left.lastGoodParams,
-            losses: Object.freeze(losses),
-            stopped: result.left.reason,
-          }
-        })()
+  const r = trainEncoderDecoder(
+    model,
+    model.init(T.foldIn(key, attention ? 3 : 2)),
+    (i) => pairBatch(translationPairs(T.foldIn(stream, i), batch, task)),
+    training,
+    run,
+    context,
+  )
+  const done: TrainedSeq2seq = {
+    model,
+    params: r.params,
+    losses: Object.freeze(r.losses),
+    ...(r.stopped === undefined ? {} : { stopped: r.stopped }),
+  }
   return trained.set(memoKey, Object.freeze(done))
 }
 

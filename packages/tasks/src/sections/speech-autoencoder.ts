@@ -9,12 +9,18 @@
  * the sounds back in order, can. The segments are §5.2's synthetic acoustic frames
  * (`data/acoustic.ts`), spoken at word level.
  */
-import { adam, chain, clipByGlobalNorm, train } from '@recurrent/optim'
 import type { Key, Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import { cosineDistance, precisionAtK, principalComponents } from '../codes.ts'
 import { batchUtterances, speak, type Utterance, voice } from '../data/acoustic.ts'
-import { type Experiment, type Plot, type RunContext, reportRun, type Table } from '../experiment.ts'
+import {
+  type Experiment,
+  type Plot,
+  type RunContext,
+  stepLossPlot,
+  type Table,
+  trainSteps,
+} from '../experiment.ts'
 import {
   type SequenceAutoencoder,
   type SequenceAutoencoderParams,
@@ -197,7 +203,7 @@ export interface TrainedSpeechAutoencoder {
 /**
  * Trains the speech auto-encoder (Lecture §5.6): encoder and decoder together, on the
  * reconstruction loss, by `chain(clipByGlobalNorm(clipNorm), adam(learningRate))` for `steps`
- * steps. Batch i is `batch` fresh segments of words drawn uniformly from `ANAGRAM_WORDS`,
+ * steps (`trainSteps`). Batch i is `batch` fresh segments of words drawn uniformly from `ANAGRAM_WORDS`,
  * `speak(foldIn(foldIn(key, 2), i), v, …)`; the params from `foldIn(key, 3)`.
  *
  * @example
@@ -214,34 +220,25 @@ export const trainSpeechAutoencoder = (
   checkConfig('trainSpeechAutoencoder', config)
   const model = sequenceAutoencoder({ features: config.features, hidden: config.hidden })
   const stream = T.foldIn(key, 2)
-  const losses: number[] = []
-  const progress = reportRun(context, 'speech auto-encoder', config.steps)
-  const result = train<SequenceAutoencoderParams, SegmentBatch>({
-    params: model.init(T.foldIn(key, 3)),
-    optimizer: chain(clipByGlobalNorm(config.clipNorm), adam(config.learningRate)),
-    loss: (p, b) => reconstructionLoss(model, p, b),
-    batches: (function* () {
-      for (let i = 0; i < config.steps; i++)
-        yield segmentBatch(
-          speak(T.foldIn(stream, i), v, {
-            count: config.batch,
-            words: ANAGRAM_WORDS,
-            minDuration: config.minDuration,
-            maxDuration: config.maxDuration,
-            noise: config.noise,
-          }),
-          config.features,
-        )
-    })(),
-    onEvent: (e) => {
-      if (e.type !== 'step') return
-      losses.push(e.metrics.loss)
-      progress(e.metrics.step, e.metrics.loss)
-    },
-  })
-  if (result._tag === 'Right') return { model, params: result.right.params, losses }
-  context?.onEvent?.({ type: 'done', run: 'speech auto-encoder' })
-  return { model, params: result.left.lastGoodParams, losses, stopped: result.left.reason }
+  const r = trainSteps(
+    model.init(T.foldIn(key, 3)),
+    (p, b: SegmentBatch) => reconstructionLoss(model, p, b),
+    (i) =>
+      segmentBatch(
+        speak(T.foldIn(stream, i), v, {
+          count: config.batch,
+          words: ANAGRAM_WORDS,
+          minDuration: config.minDuration,
+          maxDuration: config.maxDuration,
+          noise: config.noise,
+        }),
+        config.features,
+      ),
+    config,
+    'speech auto-encoder',
+    context,
+  )
+  return { model, ...r }
 }
 
 /**
@@ -429,20 +426,11 @@ export const speechAutoencoderExperiment: Experiment<SpeechAutoencoderConfig, Sp
       metrics,
       plots: [
         projectionPlot([...project('auto-encoder', codes), ...project('mean of the frames', means)]),
-        {
-          id: 'speech-autoencoder-loss',
-          title: 'Training loss per step (squared error of the written frames per value)',
-          spec: {
-            width: 460,
-            height: 240,
-            data: { values: r.losses.map((loss, step) => ({ step, loss })) },
-            mark: 'line',
-            encoding: {
-              x: { field: 'step', type: 'quantitative' },
-              y: { field: 'loss', type: 'quantitative', scale: { type: 'log' } },
-            },
-          },
-        },
+        stepLossPlot(
+          'speech-autoencoder-loss',
+          'Training loss per step (squared error of the written frames per value)',
+          r.losses,
+        ),
       ],
       tables: [summary, groups, reconstruction],
     }

@@ -8,27 +8,25 @@
  * (`models/seq2seq.ts`, without attention: the decoder sees nothing but the code), over the
  * sentences of `data/word-order.ts`.
  */
-import { crossEntropy } from '@recurrent/losses'
-import { adam, chain, clipByGlobalNorm, train } from '@recurrent/optim'
-import type { Key, Tensor } from '@recurrent/tensor'
+import type { Key } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import { cosineDistance, principalComponents } from '../codes.ts'
-import { batchSequences, IGNORE_INDEX, padSequences } from '../data/batch.ts'
 import { WORD_ORDER_SENTENCES, wordOrderPairs, wordOrderVocabulary } from '../data/word-order.ts'
-import { type Experiment, type Plot, type RunContext, reportRun, type Table } from '../experiment.ts'
+import { type Experiment, type Plot, type RunContext, stepLossPlot, type Table } from '../experiment.ts'
 import { exactMatch } from '../metrics.ts'
 import { greedyDecode, type Seq2seq, type Seq2seqParams, STOP_ID, seq2seq } from '../models/seq2seq.ts'
+import {
+  type EncoderDecoderBatch,
+  type EncoderDecoderTraining,
+  encoderDecoderBatch,
+  trainEncoderDecoder,
+} from './seq2seq.ts'
 
-/** §5.5's configuration: the auto-encoder's sizes and budget, and the held-out pairs. */
-export interface TextAutoencoderConfig {
-  /** Word vectors' size and the code's size H (the GRUs' hidden size). */
-  readonly embedding: number
-  readonly hidden: number
-  /** Adam steps, sentences per step, the step size and the global gradient norm clip. */
-  readonly steps: number
-  readonly batch: number
-  readonly learningRate: number
-  readonly clipNorm: number
+/**
+ * §5.5's configuration: the auto-encoder's sizes (`hidden`: the code's size H) and budget
+ * (`batch`: sentences per step), and the held-out pairs.
+ */
+export interface TextAutoencoderConfig extends EncoderDecoderTraining {
   /** Held-out pairs (same words, two orders), never in a training batch. */
   readonly testPairs: number
   /** How many held-out pairs the projection plot draws. */
@@ -69,13 +67,7 @@ const idsOf = (fn: string, sentence: readonly string[]): number[] => {
 }
 
 /** A batch of sentences for the auto-encoder: source `[Ts, B]`, decoder inputs and targets `[Td, B]`. */
-export interface AutoencoderBatch {
-  readonly source: Tensor
-  readonly lengths: readonly number[]
-  readonly inputs: Tensor
-  readonly targets: Tensor
-  readonly targetLengths: readonly number[]
-}
+export type AutoencoderBatch = EncoderDecoderBatch
 
 /**
  * The target of a sentence (Lecture §5.5): its words backwards, then `===`. The decoder writes
@@ -107,17 +99,7 @@ export const autoencoderBatch = (sentences: readonly (readonly string[])[]): Aut
     throw new T.ArgumentError('autoencoderBatch: sentences must be a non-empty array of sentences')
   const source = sentences.map((s) => idsOf('autoencoderBatch', s))
   const target = sentences.map((s) => reconstructionTarget(s).map((w) => ID.get(w)!))
-  const dec = batchSequences(
-    target.map((t) => [STOP_ID, ...t.slice(0, -1)]),
-    target,
-  )
-  return {
-    source: padSequences(source, 0),
-    lengths: source.map((s) => s.length),
-    inputs: dec.inputs,
-    targets: dec.targets,
-    targetLengths: dec.lengths,
-  }
+  return encoderDecoderBatch(source, target)
 }
 
 /**
@@ -210,8 +192,8 @@ export const trainingSentences = (config: TextAutoencoderConfig, key: Key): ((i:
  *
  *   L = (1/B) Σ_b Σ_t −log p(y_{b,t} | y_{b,<t}, c_b)
  *
- * minimised by `chain(clipByGlobalNorm(clipNorm), adam(learningRate))` for `steps` steps.
- * Keys: the params from `foldIn(key, 2)`; batch i is `trainingSentences(config, key)(i)`.
+ * minimised by `chain(clipByGlobalNorm(clipNorm), adam(learningRate))` for `steps` steps
+ * (`trainEncoderDecoder`). Keys: the params from `foldIn(key, 2)`; batch i is `trainingSentences(config, key)(i)`.
  *
  * @example
  * const c = { ...textAutoencoderExperiment.config(false), hidden: 8, embedding: 4, steps: 2, batch: 4, testPairs: 2 }
@@ -232,35 +214,21 @@ export const trainTextAutoencoder = (
     hidden: config.hidden,
   })
   const initial = model.init(T.foldIn(key, 2))
-  const losses: number[] = []
-  const progress = reportRun(context, 'text auto-encoder', config.steps)
-  const result = train<Seq2seqParams, AutoencoderBatch>({
-    params: initial,
-    optimizer: chain(clipByGlobalNorm(config.clipNorm), adam(config.learningRate)),
-    loss: (p, b) =>
-      T.div(
-        crossEntropy(
-          model.logits(p, model.encode(p, b.source, b.lengths), b.inputs, b.targetLengths),
-          b.targets,
-          {
-            reduction: 'sum',
-            ignoreIndex: IGNORE_INDEX,
-          },
-        ),
-        b.lengths.length,
-      ),
-    batches: (function* () {
-      for (let i = 0; i < config.steps; i++) yield autoencoderBatch(sentences(i))
-    })(),
-    onEvent: (e) => {
-      if (e.type !== 'step') return
-      losses.push(e.metrics.loss)
-      progress(e.metrics.step, e.metrics.loss)
-    },
-  })
-  if (result._tag === 'Right') return { model, params: result.right.params, initial, losses }
-  context?.onEvent?.({ type: 'done', run: 'text auto-encoder' })
-  return { model, params: result.left.lastGoodParams, initial, losses, stopped: result.left.reason }
+  const r = trainEncoderDecoder(
+    model,
+    initial,
+    (i) => autoencoderBatch(sentences(i)),
+    config,
+    'text auto-encoder',
+    context,
+  )
+  return {
+    model,
+    params: r.params,
+    initial,
+    losses: r.losses,
+    ...(r.stopped === undefined ? {} : { stopped: r.stopped }),
+  }
 }
 
 /**
@@ -434,20 +402,13 @@ export const textAutoencoderExperiment: Experiment<TextAutoencoderConfig, TextAu
         ),
       )
     }
-    plots.push({
-      id: 'text-autoencoder-loss',
-      title: 'Training loss per step (cross-entropy of the rebuilt sentence, summed over its words)',
-      spec: {
-        width: 460,
-        height: 240,
-        data: { values: r.losses.map((loss, step) => ({ step, loss })) },
-        mark: 'line',
-        encoding: {
-          x: { field: 'step', type: 'quantitative' },
-          y: { field: 'loss', type: 'quantitative', scale: { type: 'log' } },
-        },
-      },
-    })
+    plots.push(
+      stepLossPlot(
+        'text-autoencoder-loss',
+        'Training loss per step (cross-entropy of the rebuilt sentence, summed over its words)',
+        r.losses,
+      ),
+    )
     return { metrics, plots, tables: [summary, reconstruction, examples] }
   },
   holds: (m) =>
