@@ -183,6 +183,7 @@ export {
   type FitOptions,
   feedforward,
   fitTagger,
+  runTaggerTraining,
   TAGGER_KINDS,
   type TaggedIds,
   type Tagger,
@@ -193,6 +194,7 @@ export {
   tagger,
   taggerLayer,
   taggerTraining,
+  tagInChunks,
   tagSentences,
 } from './models/tagger.ts'
 export {
@@ -352,6 +354,7 @@ export {
   slotFillingData,
   slotFillingExperiment,
   slotTagger,
+  taggerLossPlot,
 } from './sections/slot-filling.ts'
 export {
   ANAGRAM_GROUPS,

@@ -9,12 +9,18 @@
  * sequence as a whole rather than the best label at each word.
  */
 import { type Crf, crfLoss, crfViterbi } from '@recurrent/losses'
-import { train } from '@recurrent/optim'
 import type { Key } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { batchSequences } from '../data/batch.ts'
 import type { EncodedWords } from '../encoders.ts'
-import { type FitOptions, type TaggedIds, type Tagger, type TaggerParams, taggerTraining } from './tagger.ts'
+import {
+  type FitOptions,
+  runTaggerTraining,
+  type TaggedIds,
+  type Tagger,
+  type TaggerParams,
+  taggerTraining,
+  tagInChunks,
+} from './tagger.ts'
 
 /** A CRF tagger's parameters: the tagger's (its logits are the emissions) and the CRF's. */
 export interface CrfTaggerParams {
@@ -58,22 +64,13 @@ export const fitCrfTagger = (
     tagger: training.initParams,
     crf: { transitions: T.zeros([K, K]), start: T.zeros([K]), end: T.zeros([K]) },
   }
-  function* batches() {
-    for (let s = 0; s < steps; s++) yield training.batch(s)
-  }
-  const r = train({
+  return runTaggerTraining(
+    training,
     params,
-    optimizer: training.optimizer,
-    loss: (p: CrfTaggerParams, b) =>
-      crfLoss(model.logits(p.tagger, words, b.inputs, b.lengths), b.targets, b.lengths, p.crf),
-    batches: batches(),
-    onEvent: (e) => {
-      if (e.type === 'step') options.onStep?.(e.metrics.step, e.metrics.loss)
-    },
-  })
-  if (r._tag === 'Left')
-    throw new Error(`fitCrfTagger: training ${model.name} + CRF stopped: ${r.left.reason}`)
-  return { params: r.right.params, losses: r.right.history.map((h) => h.loss) }
+    (p, b) => crfLoss(model.logits(p.tagger, words, b.inputs, b.lengths), b.targets, b.lengths, p.crf),
+    options,
+    `fitCrfTagger: training ${model.name} + CRF`,
+  )
 }
 
 /**
@@ -93,15 +90,7 @@ export const crfTagSentences = (
   params: CrfTaggerParams,
   words: EncodedWords,
   sentences: readonly (readonly number[])[],
-): number[][] => {
-  const out: number[][] = []
-  for (let start = 0; start < sentences.length; start += 256) {
-    const chunk = sentences.slice(start, start + 256)
-    const b = batchSequences(
-      chunk,
-      chunk.map((s) => s.map(() => 0)),
-    )
-    out.push(...crfViterbi(model.logits(params.tagger, words, b.inputs, b.lengths), b.lengths, params.crf))
-  }
-  return out
-}
+): number[][] =>
+  tagInChunks(sentences, (b) =>
+    crfViterbi(model.logits(params.tagger, words, b.inputs, b.lengths), b.lengths, params.crf),
+  )

@@ -310,19 +310,48 @@ export const fitTagger = (
   if (!Number.isInteger(steps) || steps < 0)
     throw new T.ArgumentError(`fitTagger: steps must be a non-negative integer, got ${steps}`)
   const training = taggerTraining(model, words, data, key, options)
+  return runTaggerTraining(
+    training,
+    training.initParams,
+    training.loss,
+    options,
+    `fitTagger: training ${model.name}`,
+  )
+}
+
+/**
+ * The training loop of a tagger (Lecture §4.1, §4.2), `fitTagger`'s and `fitCrfTagger`'s:
+ * `options.steps` steps of `training.optimizer` from `params` on `loss`, step s on
+ * `training.batch(s)`, each step's loss handed to `options.onStep`. Returns the trained params
+ * and the loss of every step; throws `${what} stopped: …` if a non-finite value stops training.
+ *
+ * @example
+ * const words = encodingTable(oneHot(['a', 'b']), ['a', 'b'])
+ * const t = tagger({ layer: feedforward(), inputSize: words.dims.length, labels: 2, embedding: 2, hidden: 2 })
+ * const training = taggerTraining(t, words, { words: [[0, 1]], labels: [[0, 1]] }, T.key(0), { batchSize: 1, learningRate: 0.1 })
+ * const r = runTaggerTraining(training, training.initParams, training.loss, { steps: 20 }, 'toy')
+ * assert.ok(r.losses[19] < r.losses[0])
+ */
+export const runTaggerTraining = <P extends Tree>(
+  training: Pick<TaggerTraining, 'optimizer' | 'batch'>,
+  params: P,
+  loss: (params: P, batch: SequenceBatch) => Tensor,
+  options: Pick<FitOptions, 'steps' | 'onStep'>,
+  what: string,
+): { readonly params: P; readonly losses: readonly number[] } => {
   function* batches() {
-    for (let s = 0; s < steps; s++) yield training.batch(s)
+    for (let s = 0; s < options.steps; s++) yield training.batch(s)
   }
   const r = train({
-    params: training.initParams,
+    params,
     optimizer: training.optimizer,
-    loss: training.loss,
+    loss,
     batches: batches(),
     onEvent: (e) => {
       if (e.type === 'step') options.onStep?.(e.metrics.step, e.metrics.loss)
     },
   })
-  if (r._tag === 'Left') throw new Error(`fitTagger: training ${model.name} stopped: ${r.left.reason}`)
+  if (r._tag === 'Left') throw new Error(`${what} stopped: ${r.left.reason}`)
   return { params: r.right.params, losses: r.right.history.map((h) => h.loss) }
 }
 
@@ -342,6 +371,25 @@ export const tagSentences = (
   params: TaggerParams,
   words: EncodedWords,
   sentences: readonly (readonly number[])[],
+): number[][] =>
+  tagInChunks(sentences, (b, chunk) => {
+    const best = T.toTypedArray(T.argmax(model.logits(params, words, b.inputs, b.lengths), { axis: -1 }))
+    const B = chunk.length
+    return chunk.map((s, j) => s.map((_, t) => best[t * B + j]))
+  })
+
+/**
+ * Labels sentences of word ids with `tag` in chunks of 256 (`tagSentences`, `crfTagSentences`):
+ * each chunk as a batch (`batchSequences`, its labels all 0) with its sentences. `tag` returns one
+ * list of label ids per sentence of the chunk; the result is all of them, in order.
+ *
+ * @example
+ * const tags = tagInChunks([[4, 5], [6]], (b) => b.lengths.map((n) => Array(n).fill(n)))
+ * assert.deepStrictEqual(tags, [[2, 2], [1]])
+ */
+export const tagInChunks = (
+  sentences: readonly (readonly number[])[],
+  tag: (batch: SequenceBatch, chunk: readonly (readonly number[])[]) => number[][],
 ): number[][] => {
   const out: number[][] = []
   for (let start = 0; start < sentences.length; start += 256) {
@@ -350,11 +398,7 @@ export const tagSentences = (
       chunk,
       chunk.map((s) => s.map(() => 0)),
     )
-    const best = T.toTypedArray(T.argmax(model.logits(params, words, b.inputs, b.lengths), { axis: -1 }))
-    const B = chunk.length
-    chunk.forEach((s, j) => {
-      out.push(s.map((_, t) => best[t * B + j]))
-    })
+    out.push(...tag(b, chunk))
   }
   return out
 }

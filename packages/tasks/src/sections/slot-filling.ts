@@ -110,12 +110,25 @@ const predictLabels = (
 
 const labelsOf = (sentences: readonly Sentence[]): string[][] => sentences.map((s) => [...s.labels])
 
-const lossPlot = (runs: readonly RunOutcome[]): Plot => ({
-  id: 'slot-filling-loss',
-  title: 'Training loss per step (cross-entropy summed over each sentence, mean over the batch)',
+/**
+ * The training loss of taggers (Lecture §1.2, §5.8): one line per run, the loss of every step on a
+ * log scale, `height` pixels high (a Vega-Lite spec with its rows inline).
+ *
+ * @example
+ * const plot = taggerLossPlot('loss', 'Training loss', [{ name: 'lstm', losses: [0.5, 0.25] }], 260)
+ * assert.deepStrictEqual(plot.spec.data.values[1], { tagger: 'lstm', step: 1, loss: 0.25 })
+ */
+export const taggerLossPlot = (
+  id: string,
+  title: string,
+  runs: readonly { readonly name: string; readonly losses: readonly number[] }[],
+  height: number,
+): Plot => ({
+  id,
+  title,
   spec: {
     width: 480,
-    height: 280,
+    height,
     data: { values: runs.flatMap((r) => r.losses.map((loss, step) => ({ tagger: r.name, step, loss }))) },
     mark: { type: 'line' },
     encoding: {
@@ -346,7 +359,19 @@ export const slotFillingExperiment: Experiment<SlotFillingConfig, SlotFillingMet
         ],
       },
     ]
-    return { metrics, plots: [lossPlot(outcomes), accuracyPlot(metrics)], tables }
+    return {
+      metrics,
+      plots: [
+        taggerLossPlot(
+          'slot-filling-loss',
+          'Training loss per step (cross-entropy summed over each sentence, mean over the batch)',
+          outcomes,
+          280,
+        ),
+        accuracyPlot(metrics),
+      ],
+      tables,
+    }
   },
   holds: (m) =>
     m.ambiguousCityAccuracy.feedforward <= CHANCE_AT_MOST &&

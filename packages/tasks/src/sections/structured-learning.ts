@@ -25,7 +25,13 @@ import { bioViolations, slotF1 } from '../metrics.ts'
 import { crfTagSentences, fitCrfTagger } from '../models/crf-tagger.ts'
 import { fitTagger, tagSentences } from '../models/tagger.ts'
 import type { SectionPart } from './attention.ts'
-import { type SlotFillingConfig, slotFillingData, slotTagger } from './slot-filling.ts'
+import {
+  type SlotFillingConfig,
+  slotFillingData,
+  slotFillingExperiment,
+  slotTagger,
+  taggerLossPlot,
+} from './slot-filling.ts'
 
 /**
  * The CRF part's configuration: §1.2's data and tagger sizes (`slotFillingData`, `slotTagger`;
@@ -123,22 +129,6 @@ const transitionsPlot = (transitions: number[][], start: number[], end: number[]
     },
   }
 }
-
-const lossPlot = (runs: readonly { readonly name: string; readonly losses: readonly number[] }[]): Plot => ({
-  id: 'crf-loss',
-  title: "Training loss per step (−log p of each sentence's labels, mean over the batch)",
-  spec: {
-    width: 480,
-    height: 260,
-    data: { values: runs.flatMap((r) => r.losses.map((loss, step) => ({ tagger: r.name, step, loss }))) },
-    mark: { type: 'line' },
-    encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'step' },
-      y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss' },
-      color: { field: 'tagger', type: 'nominal', title: 'tagger' },
-    },
-  },
-})
 
 const positiveInteger = (name: string, v: unknown): void => {
   if (!Number.isInteger(v) || (v as number) < 1)
@@ -248,10 +238,15 @@ export const crfPart: SectionPart<CrfConfig, CrfMetrics> & { readonly name: 'crf
           T.toArray(p.start) as number[],
           T.toArray(p.end) as number[],
         ),
-        lossPlot([
-          { name: 'softmax', losses: softmax.losses },
-          { name: 'crf', losses: crf.losses },
-        ]),
+        taggerLossPlot(
+          'crf-loss',
+          "Training loss per step (−log p of each sentence's labels, mean over the batch)",
+          [
+            { name: 'softmax', losses: softmax.losses },
+            { name: 'crf', losses: crf.losses },
+          ],
+          260,
+        ),
       ],
       tables: [table],
     }
@@ -280,10 +275,10 @@ type StructuredSectionPart = {
 export const STRUCTURED_SECTION_PARTS: readonly StructuredSectionPart[] = [crfPart]
 
 /**
- * §5.8's default configuration: the CRF part on §1.2's data and tagger sizes (60 cities, word
- * vectors of 32, H = 32, Adam 0.01, batches of 32, word dropout 0.1) with 2000 training and 400
- * test sentences, 3 in 10 pairs without their cue, 150 steps per tagger. `full`: 4000 and 1000
- * sentences, 600 steps.
+ * §5.8's default configuration: the CRF part on §1.2's default data and tagger sizes
+ * (`slotFillingExperiment.config`: 60 cities, word vectors of 32, H = 32, Adam 0.01, batches of
+ * 32, word dropout 0.1, 2000 training and 400 test sentences) with 3 in 10 pairs without their
+ * cue, 150 steps per tagger. `full`: 4000 and 1000 sentences, 600 steps.
  *
  * @example
  * const c = defaultStructuredConfig(false).crf
@@ -292,20 +287,7 @@ export const STRUCTURED_SECTION_PARTS: readonly StructuredSectionPart[] = [crfPa
 export const defaultStructuredConfig = (
   full: boolean,
 ): StructuredSectionConfig & { readonly crf: CrfConfig } => ({
-  crf: {
-    trainSentences: full ? 4000 : 2000,
-    testSentences: full ? 1000 : 400,
-    seenCities: 60,
-    unseenCities: 30,
-    fillerRate: 0.2,
-    embedding: 32,
-    hidden: 32,
-    batchSize: 32,
-    learningRate: 0.01,
-    wordDropout: 0.1,
-    steps: full ? 600 : 150,
-    ambiguousPairs: 0.3,
-  },
+  crf: { ...slotFillingExperiment.config(full), steps: full ? 600 : 150, ambiguousPairs: 0.3 },
 })
 
 /**
