@@ -288,6 +288,18 @@ export {
   runLstmToy,
 } from './sections/lstm-toy.ts'
 export {
+  defaultNtmConfig,
+  type LengthBitError,
+  lstmHiddenFor,
+  NTM_BIT_ERROR_AT_MOST,
+  NTM_MARGIN,
+  type NtmConfig,
+  type NtmMetrics,
+  ntmHolds,
+  ntmPart,
+  sigmoidCrossEntropy,
+} from './sections/ntm.ts'
+export {
   countCells,
   countParameters,
   type ParameterCount,

@@ -8,17 +8,21 @@
  *   must carry the whole sentence in one vector and falls off on the longest sentences; the
  *   attention decoder looks back at the word it is translating and holds up there.
  *
- * How a later part plugs in (the Neural Turing Machine, `ntm`: a head that also writes): add its
- * configuration as an optional field of `AttentionSectionConfig` (`ntm?: NtmConfig`), its metrics
- * (with their own `holds`) to `AttentionSectionMetrics`, and a `SectionPart` to
- * `ATTENTION_SECTION_PARTS` under the same name. The section runs every part present in the
- * configuration (the default configuration has them all), in the order of that list, gives each
- * the section's key, and holds when every part that ran holds.
+ * - `ntm` (`sections/ntm.ts`): the Neural Turing Machine, whose controller also writes to the
+ *   memory, against an LSTM of about as many parameters on the copy task: trained on sequences of
+ *   1–10 vectors, the NTM still copies sequences twice as long; the LSTM does not.
+ *
+ * How a part plugs in: its configuration as an optional field of `AttentionSectionConfig`, its
+ * metrics (with their own `holds`) under the same name in `AttentionSectionMetrics`, and a
+ * `SectionPart` of that name in `ATTENTION_SECTION_PARTS`. The section runs every part present in
+ * the configuration (the default configuration has them all), in the order of that list, gives
+ * each the section's key, and holds when every part that ran holds.
  */
 import type { Key } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import { translationVocabulary } from '../data/translation.ts'
 import type { Experiment, ExperimentResult, Plot, RunContext, Table } from '../experiment.ts'
+import { defaultNtmConfig, type NtmConfig, type NtmMetrics, ntmPart } from './ntm.ts'
 import {
   byLengthPlot,
   decodeLimit,
@@ -222,11 +226,13 @@ export const attentionPart: SectionPart<AttentionConfig, AttentionMetrics> & { r
 /** §5.7's configuration: one entry per part to run (absent: that part does not run). */
 export interface AttentionSectionConfig {
   readonly attention?: AttentionConfig
+  readonly ntm?: NtmConfig
 }
 
 /** §5.7's metrics: each part's that ran, with its own `holds`. */
 export interface AttentionSectionMetrics {
   readonly attention?: AttentionMetrics
+  readonly ntm?: NtmMetrics
 }
 
 /** A part of §5.7 under its name: the configuration and metrics fields it reads and writes. */
@@ -238,22 +244,27 @@ type AttentionSectionPart = {
 }[keyof AttentionSectionConfig]
 
 /** §5.7's parts, in the order they run. */
-export const ATTENTION_SECTION_PARTS: readonly AttentionSectionPart[] = [attentionPart]
+export const ATTENTION_SECTION_PARTS: readonly AttentionSectionPart[] = [attentionPart, ntmPart]
 
 /**
  * §5.7's default configuration: the attention part on §5.3's task and plain model (its default
  * configuration: 1–8 words, H = 64, 1000 steps), the attention model trained for 400 steps,
  * 20 test sentences per length, three heatmaps. `full`: §5.3's full configuration, 1000 steps.
+ * The `ntm` part: `defaultNtmConfig(full)` (the copy task, an NTM and an LSTM 600 steps each).
  *
  * @example
  * const c = defaultAttentionConfig(false)
  * assert.deepStrictEqual([c.attention.maxLength, c.attention.steps, c.attention.attentionSteps], [8, 1000, 400])
+ * assert.deepStrictEqual(c.ntm.testLengths, [10, 20, 30])
  */
 export const defaultAttentionConfig = (
   full: boolean,
-): AttentionSectionConfig & { readonly attention: AttentionConfig } => {
+): AttentionSectionConfig & { readonly attention: AttentionConfig; readonly ntm: NtmConfig } => {
   const { beamWidth: _, ...plain } = defaultSeq2seqConfig(full)
-  return { attention: { ...plain, attentionSteps: full ? 1000 : 400, heatmaps: 3 } }
+  return {
+    attention: { ...plain, attentionSteps: full ? 1000 : 400, heatmaps: 3 },
+    ntm: defaultNtmConfig(full),
+  }
 }
 
 /**
@@ -272,13 +283,13 @@ export const attentionExperiment: Experiment<AttentionSectionConfig, AttentionSe
   id: '5.7',
   title: 'Attention: reading from a memory',
   claim:
-    "A decoder that reads the encoder's states through an attention head, whose reading position it learns, translates long inputs that a plain encoder–decoder, which must squeeze the whole input into one vector, gets wrong.",
-  criterion: `Every part that runs holds. attention: ${attentionPart.criterion}`,
+    "A decoder that reads the encoder's states through an attention head, whose reading position it learns, translates long inputs that a plain encoder–decoder, which must squeeze the whole input into one vector, gets wrong; a Neural Turing Machine, whose controller also writes to its memory, copies sequences longer than any it was trained on, which an LSTM of as many parameters cannot.",
+  criterion: `Every part that runs holds. attention: ${attentionPart.criterion} ntm: ${ntmPart.criterion}`,
   config: (full) => defaultAttentionConfig(full),
   run: (config, key, context) => {
     if (typeof config !== 'object' || config === null)
       throw new T.ArgumentError(
-        `attentionExperiment.run: config must be { attention?: … }, got ${String(config)}`,
+        `attentionExperiment.run: config must be { attention?: …, ntm?: … }, got ${String(config)}`,
       )
     const metrics: Record<string, unknown> = {}
     const plots: Plot[] = []
@@ -286,7 +297,13 @@ export const attentionExperiment: Experiment<AttentionSectionConfig, AttentionSe
     for (const part of ATTENTION_SECTION_PARTS) {
       const c = config[part.name]
       if (c === undefined) continue
-      const r: ExperimentResult<{ readonly holds: boolean }> = part.run(c, key, context)
+      // Each part reads its own field: the union of parts is called with that field's type.
+      const run = part.run as (
+        config: NonNullable<typeof c>,
+        key: Key,
+        context?: RunContext,
+      ) => ExperimentResult<{ readonly holds: boolean }>
+      const r = run(c, key, context)
       metrics[part.name] = r.metrics
       plots.push(...r.plots)
       tables.push(...r.tables)
