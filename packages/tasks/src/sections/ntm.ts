@@ -459,8 +459,9 @@ export const ntmPart: SectionPart<NtmConfig, NtmMetrics> & { readonly name: 'ntm
  * The `ntm` part's default configuration (Lecture §5.7; the sizes of Graves et al.'s copy task,
  * scaled to this library's speed): 8-bit vectors, training lengths 1–10, memory 32 × 16, shifts
  * −1…1, a feedforward controller of 100 units, batches of 32, clipping at norm 10; the NTM 600
- * Adam steps at 10⁻³, the LSTM 600 at 3·10⁻³; tested on 32 sequences of lengths 10, 20 and 30,
- * every 50 steps, reporting the best of the last 4 evaluations. `full`: 1,500 and 6,000 steps.
+ * Adam steps at 10⁻³, the LSTM 600 at 3·10⁻³; tested on 32 sequences of lengths 10, 20 and 30
+ * after each of the last 4 multiples of 50 steps, reporting the best of those evaluations.
+ * `full`: 1,500 and 6,000 steps.
  *
  * @example
  * const c = defaultNtmConfig(false)
