@@ -141,10 +141,15 @@ export const lstm = (options: LstmOptions = {}): Cell<LstmParams, LstmState> => 
   // The fast path runs the whole recurrence as one op with a hand-written backward pass
   // (fast/lstm-sequence.ts) for the standard activations; other activations keep the readable steps.
   const fusable = fAct === 'sigmoid' && gAct === 'tanh' && hAct === 'tanh'
-  // The fused op has no projection (those params fold the readable step, as `rnn` would), and
-  // takes absent biases as zeros.
+  // The fused op has no projection and takes the diagonal peepholes as a set of three (params
+  // with a projection, or with only some of the peepholes, fold the readable step, as `rnn` would,
+  // which uses each one present), and takes absent biases as zeros.
+  const somePeepholes = (p: LstmParams) => {
+    const n = [p.w_ci, p.w_cf, p.w_co].filter((w) => w !== undefined).length
+    return n > 0 && n < 3
+  }
   const scanProjected = (p: LstmParams, s: LstmState, xp: Tensor, ls: readonly number[]) =>
-    p.W_hr
+    p.W_hr || somePeepholes(p)
       ? scanSteps(update, p, s, xp, ls)
       : lstmScanProjected({ ...p, b_hh: p.b_hh ?? T.zeros([p.W_hh.shape[0]], p.W_hh.dtype) }, s, xp, ls)
 

@@ -10,8 +10,9 @@ import { fc, test } from '@fast-check/vitest'
 import { grad } from '@recurrent/autograd'
 import type { Tensor, Tree } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
-import { assertClose, EXACT, numRuns, SEQUENCE_F64 } from '@recurrent/testkit'
+import { assertClose, EXACT, numRuns, SEQUENCE_F64, TOL } from '@recurrent/testkit'
 import { describe, expect, it } from 'vitest'
+import { recurrentProduct } from '../src/fast/recurrence.ts'
 import { type Cell, gru, lstm, rnn } from '../src/index.ts'
 
 const runs = { numRuns: numRuns(10) }
@@ -136,4 +137,57 @@ describe('past the plain loops’ size (B·G·H > 2¹⁴) the fused ops equal th
       const z = rnn(cell, { fast: false }).apply(params, xs, { state0, lengths })
       assertClose(y.output, z.output, SEQUENCE_F64, 'output')
     })
+})
+
+describe('params with only some of the diagonal peepholes: the fast path uses each one, as the step does', () => {
+  // LstmParams makes each peephole optional; the fused op takes all three or none, so a partial
+  // set (params made by hand) folds the readable step.
+  const subsets = [['w_ci'], ['w_cf'], ['w_co'], ['w_ci', 'w_cf'], ['w_ci', 'w_co'], ['w_cf', 'w_co']]
+  for (const dtype of ['f32', 'f64'] as const)
+    for (const keep of subsets)
+      it(`${keep.join(', ')}, ${dtype}`, () => {
+        const full = lstm({ peephole: 'diagonal' }).init(T.key(7), { inputSize: 2, hiddenSize: 3, dtype })
+        const p = Object.fromEntries(
+          Object.entries(full).filter(([k]) => !k.startsWith('w_c') || keep.includes(k)),
+        ) as typeof full
+        const xs = T.randn(T.key(8), [3, 2, 2], dtype)
+        const tol = dtype === 'f64' ? SEQUENCE_F64 : TOL.f32
+        for (const cell of [lstm(), lstm({ peephole: 'diagonal' })]) {
+          const fast = rnn(cell).apply(p, xs, { lengths: [3, 2] })
+          const step = rnn(cell, { fast: false }).apply(p, xs, { lengths: [3, 2] })
+          assertClose(fast.output, step.output, tol, 'output')
+          assertClose(fast.state.c, step.state.c, tol, 'c')
+        }
+      })
+})
+
+describe('recurrentProduct is the matrix product x·Wᵀ or x·W', () => {
+  // Below and above the size where it leaves the plain loops for T.matmul; into a fresh buffer,
+  // or into a given one whatever it held.
+  test.prop(
+    [
+      fc.record({
+        seed: fc.nat({ max: 2 ** 30 }),
+        B: fc.integer({ min: 1, max: 4 }),
+        G: fc.oneof(fc.integer({ min: 1, max: 12 }), fc.constant(96)),
+        H: fc.oneof(fc.integer({ min: 1, max: 12 }), fc.constant(64)),
+        transposeW: fc.boolean(),
+        given: fc.boolean(),
+      }),
+    ],
+    runs,
+  )('with or without a buffer to write into', ({ seed, B, G, H, transposeW, given }) => {
+    const W = T.randn(T.key(seed), [G, H], 'f64')
+    const inner = transposeW ? H : G
+    const outer = transposeW ? G : H
+    const x = T.randn(T.key(seed + 1), [B, inner], 'f64')
+    const out = given ? new Float64Array(B * outer).fill(Number.NaN) : undefined
+    const y = recurrentProduct(T.toTypedArray(x) as Float64Array, W, B, transposeW, 'f64', out)
+    expect(y.length).toBe(B * outer)
+    assertClose(
+      T.tensor(Float64Array.from(y), { shape: [B, outer], dtype: 'f64' }),
+      T.matmul(x, W, { transposeB: transposeW }),
+      TOL.f64,
+    )
+  })
 })
