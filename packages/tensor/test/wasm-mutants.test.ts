@@ -10,6 +10,7 @@
  * Each case loads a fresh copy of the module (`vi.resetModules`) under a stubbed
  * `process.getBuiltinModule` or environment, since the module keeps what it loaded.
  */
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as T from '../src/index.ts'
@@ -31,6 +32,7 @@ const replacing = (name: string, replacement: object): typeof process.getBuiltin
 afterEach(() => {
   process.getBuiltinModule = getBuiltin
   vi.unstubAllEnvs()
+  vi.unstubAllGlobals()
 })
 
 const job = (a: T.Tensor, b: T.Tensor): T.MatmulJob => ({
@@ -178,5 +180,137 @@ describe('the resident B operand is never stale', () => {
       f32Products(6),
     )
     assertClose(onWasm(a, b), want, f32Products(6))
+  })
+})
+
+describe('loadWasm', () => {
+  /** A browser's fetch over the built files, recording what was asked for. */
+  const fetcher = (status = 200) => {
+    const urls: string[] = []
+    const fetch = async (url: URL) => {
+      urls.push(url.href)
+      return {
+        ok: status === 200,
+        status,
+        arrayBuffer: async () => {
+          const bytes = readFileSync(fileURLToPath(url))
+          return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+        },
+      }
+    }
+    return { urls, fetch }
+  }
+  const small = () => [T.uniform(T.key(11), [5, 9], -1, 1), T.uniform(T.key(12), [9, 6], -1, 1)] as const
+  /** Loaded: available, `threads` threads, and its products are the Node provider's, bit for bit. */
+  const works = (m: WasmModule, threads: number) => {
+    expect(m.wasmInfo()).toEqual({ name: 'wasm', available: true, provider: m.wasm })
+    expect(m.wasmThreads()).toBe(threads)
+    const [a, b] = small()
+    const here = T.withBackend(m.wasm, () => T.matmul(a, b))
+    expect(T.toTypedArray(here)).toEqual(T.toTypedArray(T.withBackend(T.wasm, () => T.matmul(a, b))))
+  }
+  const url = (name: string) => new URL(`../dist/${name}`, new URL('../src/wasm.ts', import.meta.url)).href
+
+  it('in Node does nothing more than the first use', async () => {
+    const m = await fresh(getBuiltin)
+    const { urls, fetch } = fetcher()
+    vi.stubGlobal('fetch', fetch)
+    expect(await m.loadWasm()).toEqual(m.wasmInfo())
+    expect(urls).toEqual([])
+    works(m, 2)
+  })
+  it('in a page without cross-origin isolation fetches the unshared build, once, and runs one thread', async () => {
+    const m = await fresh(undefined)
+    const { urls, fetch } = fetcher()
+    vi.stubGlobal('fetch', fetch)
+    expect(await m.loadWasm()).toEqual({ name: 'wasm', available: true, provider: m.wasm })
+    expect(await m.loadWasm()).toEqual(m.wasmInfo())
+    expect(urls).toEqual([url('kernels-single.wasm')])
+    works(m, 1)
+  })
+  it('in an isolated page fetches the shared build; a second thread only inside a worker with a second core', async () => {
+    const started: { url: string; options: unknown; message: unknown }[] = []
+    class FakeWorker {
+      constructor(
+        readonly url: URL,
+        readonly options: unknown,
+      ) {}
+      postMessage(message: unknown) {
+        started.push({ url: this.url.href, options: this.options, message })
+      }
+    }
+    const scopes: [string, Record<string, unknown>, number][] = [
+      ['a page (document)', { document: {}, Worker: FakeWorker, navigator: { hardwareConcurrency: 8 } }, 1],
+      ['a worker without Worker', { navigator: { hardwareConcurrency: 8 } }, 1],
+      ['a worker on one core', { Worker: FakeWorker, navigator: { hardwareConcurrency: 1 } }, 1],
+      ['a worker, cores unknown', { Worker: FakeWorker, navigator: {} }, 1],
+      ['a worker with two cores', { Worker: FakeWorker, navigator: { hardwareConcurrency: 2 } }, 2],
+      [
+        'a worker that cannot start one',
+        {
+          Worker: class {
+            constructor() {
+              throw new Error('blocked')
+            }
+          },
+          navigator: { hardwareConcurrency: 4 },
+        },
+        1,
+      ],
+    ]
+    for (const [name, scope, threads] of scopes) {
+      started.length = 0
+      vi.unstubAllGlobals()
+      const m = await fresh(undefined)
+      const { urls, fetch } = fetcher()
+      vi.stubGlobal('fetch', fetch)
+      vi.stubGlobal('crossOriginIsolated', true)
+      for (const [k, v] of Object.entries(scope)) vi.stubGlobal(k, v)
+      expect((await m.loadWasm()).available, name).toBe(true)
+      expect(urls, name).toEqual([url('kernels.wasm')])
+      expect(m.wasmThreads(), name).toBe(threads)
+      if (threads === 2) {
+        expect(started).toHaveLength(1)
+        expect(started[0].url).toBe(new URL('../src/matmul-worker-web.mjs', import.meta.url).href)
+        expect(started[0].options).toEqual({ type: 'module' })
+        const message = started[0].message as {
+          module: unknown
+          memory: { buffer: unknown }
+          control: unknown
+        }
+        expect(message.control).toBeInstanceOf(SharedArrayBuffer)
+        expect(message.memory.buffer).toBeInstanceOf(SharedArrayBuffer)
+      } else {
+        expect(started, name).toEqual([])
+        works(m, 1)
+      }
+    }
+  })
+  it('says why when it cannot load, never rejects, and does not retry', async () => {
+    const cases: [string, () => void, string][] = [
+      ['no fetch', () => vi.stubGlobal('fetch', undefined), 'there is no fetch here'],
+      [
+        'HTTP 404',
+        () => vi.stubGlobal('fetch', fetcher(404).fetch),
+        `fetching ${url('kernels-single.wasm')} gave HTTP 404`,
+      ],
+      [
+        'a fetch that rejects with a string',
+        () => vi.stubGlobal('fetch', () => Promise.reject('offline')),
+        'offline',
+      ],
+    ]
+    for (const [name, stub, why] of cases) {
+      vi.unstubAllGlobals()
+      const m = await fresh(undefined)
+      stub()
+      const reason = `the WebAssembly kernels could not be loaded here: ${why}`
+      expect(await m.loadWasm(), name).toEqual({ name: 'wasm', available: false, reason })
+      const { urls, fetch } = fetcher()
+      vi.stubGlobal('fetch', fetch)
+      expect(await m.loadWasm(), name).toEqual({ name: 'wasm', available: false, reason })
+      expect(urls, name).toEqual([])
+      unavailable(m, reason)
+    }
   })
 })
