@@ -138,9 +138,10 @@ describe('without a second thread every product runs on one, with the same bits'
         f32Products(170),
       )
     })
-  it('with two cores and no setting, a second thread', async () => {
+  it('with two cores and no setting, a second thread, which a large product is split over', async () => {
     const m = await fresh(replacing('node:os', { availableParallelism: () => 2 }))
     expect(m.wasmThreads()).toBe(2)
+    expect(T.toTypedArray(T.withBackend(m.wasm, () => T.matmul(a, b)))).toEqual(T.toTypedArray(two()))
   })
 })
 
@@ -313,4 +314,95 @@ describe('loadWasm', () => {
       unavailable(m, reason)
     }
   })
+})
+
+describe('the recurrences over a fresh module', () => {
+  type RecurrenceModule = typeof import('../src/wasm-recurrence.ts')
+  const freshRecurrence = async (
+    stub: typeof process.getBuiltinModule | undefined,
+  ): Promise<RecurrenceModule> => {
+    vi.resetModules()
+    ;(process as { getBuiltinModule?: unknown }).getBuiltinModule = stub
+    return import('../src/wasm-recurrence.ts')
+  }
+  /** A GRU forward of the given sizes on `m`, with fixed operands. */
+  const gru = (m: RecurrenceModule | typeof I, steps: number, batch: number, hidden: number) => {
+    const G = 3 * hidden
+    const u = (i: number, n: number) => T.toTypedArray(T.uniform(T.key(i), [n], -1, 1)) as Float32Array
+    return m.wasmGruForward(
+      { steps, batch, hidden },
+      {
+        xp: u(1, steps * batch * G),
+        W_hh: u(2, G * hidden),
+        b_hh: u(3, G),
+        h0: u(4, batch * hidden),
+        lengths: Array.from({ length: batch }, (_, b) => steps - (b % (steps + 1))),
+      },
+      true,
+    )
+  }
+  it('are available exactly where the module loads with its recurrence kernels', async () => {
+    expect(I.wasmRecurrenceAvailable()).toBe(true)
+    const none = await freshRecurrence(undefined)
+    expect(none.wasmRecurrenceAvailable()).toBe(false)
+    expect(() => none.wasmVectorFunction('exp', new Float32Array(1))).toThrow(
+      new Error(`wasm recurrence: ${(await import('../src/wasm.ts')).wasmExports()}`),
+    )
+    // A module that loads but has no recurrence kernels (an empty one: magic number and version).
+    const empty = await freshRecurrence(
+      replacing('node:fs', { readFileSync: () => new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]) }),
+    )
+    expect(empty.wasmRecurrenceAvailable()).toBe(false)
+  })
+  it('give the same bits when the module’s memory starts small and grows between calls', async () => {
+    const m = await freshRecurrence(getBuiltin)
+    for (const [steps, batch, hidden] of [
+      [1, 1, 1],
+      [2, 5, 6],
+      [3, 70, 64],
+      [2, 3, 5],
+    ] as const) {
+      const here = gru(m, steps, batch, hidden)
+      const there = gru(I, steps, batch, hidden)
+      expect(here.output, `${steps}, ${batch}, ${hidden}`).toEqual(there.output)
+      expect(here.h).toEqual(there.h)
+      // The tapes' padding lanes hold whatever the memory held; the gradients from them are equal.
+      const G = 3 * hidden
+      const cot = {
+        W_hh: T.toTypedArray(T.uniform(T.key(2), [G * hidden], -1, 1)) as Float32Array,
+        dy: new Float32Array(steps * batch * hidden).fill(0.5),
+        dh: new Float32Array(batch * hidden).fill(-0.25),
+      }
+      const gHere = m.wasmGruBackward(here.tape as I.RecurrenceTape, cot)
+      const gThere = I.wasmGruBackward(there.tape as I.RecurrenceTape, cot)
+      for (const k of ['dxp', 'dW_hh', 'db_hh', 'dh0'] as const) expect(gHere[k], k).toEqual(gThere[k])
+    }
+  })
+})
+
+describe('operands never overlap the scratch space', () => {
+  it('a product whose packed panel of B is larger than the first page of memory', () => {
+    // Inner dimension 2100: a panel is 2100·8 floats (67 200 bytes), more than the 64 KiB below the operands.
+    const a = T.uniform(T.key(21), [6, 2100], -1, 1)
+    const b = T.uniform(T.key(22), [2100, 9], -1, 1)
+    assertClose(
+      T.withBackend(T.wasm, () => T.matmul(a, b)),
+      T.withBackend(T.reference, () => T.matmul(a, b)),
+      f32Products(2100),
+    )
+  })
+})
+
+it('without a process object (a browser) the provider reports itself unloaded', async () => {
+  const m = await fresh(getBuiltin)
+  const saved = globalThis.process
+  let reason: string
+  try {
+    ;(globalThis as { process?: unknown }).process = undefined
+    const info = m.wasmInfo()
+    reason = info.available ? '' : info.reason
+  } finally {
+    globalThis.process = saved
+  }
+  expect(reason).toMatch(/WebAssembly kernel/)
 })

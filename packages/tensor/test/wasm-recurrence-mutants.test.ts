@@ -10,7 +10,7 @@
  * states, to TOL.f32.
  */
 import { fc, test } from '@fast-check/vitest'
-import { describe, expect } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { grad } from '../../autograd/src/index.ts'
 import * as T from '../src/index.ts'
 import * as I from '../src/internal.ts'
@@ -24,6 +24,31 @@ interface Operands {
   readonly b: T.Tensor
   readonly h0: T.Tensor
   readonly c0: T.Tensor
+}
+
+interface Sizes {
+  readonly seed: number
+  readonly lstm: boolean
+  readonly steps: number
+  readonly batch: number
+  readonly hidden: number
+}
+
+/** Operands in [−1, 1] (xp and c0 in [−2, 2]) and cotangents, from a seed. */
+const makeCase = (s: Sizes, lengths: number[]) => {
+  const { steps, batch: B, hidden: H } = s
+  const G = s.lstm ? 4 : 3
+  const k = T.split(T.key(s.seed), 8)
+  const u = (i: number, shape: number[], scale = 1) => T.mul(T.uniform(k[i], shape, -1, 1), scale)
+  const operands: Operands = {
+    xp: u(0, [steps, B, G * H], 2),
+    W: u(1, [G * H, H]),
+    b: u(2, [G * H]),
+    h0: u(3, [B, H]),
+    c0: u(4, [B, H], 2),
+  }
+  const probe = { dy: u(5, [steps, B, H]), dh: u(6, [B, H]), dc: u(7, [B, H]) }
+  return { ...s, G, lengths, operands, probe }
 }
 
 const cases = fc
@@ -40,21 +65,7 @@ const cases = fc
       fc.array(fc.integer({ min: 0, max: s.steps }), { minLength: s.batch, maxLength: s.batch }),
     ),
   )
-  .map(([s, lengths]) => {
-    const { steps, batch: B, hidden: H } = s
-    const G = s.lstm ? 4 : 3
-    const k = T.split(T.key(s.seed), 8)
-    const u = (i: number, shape: number[], scale = 1) => T.mul(T.uniform(k[i], shape, -1, 1), scale)
-    const operands: Operands = {
-      xp: u(0, [steps, B, G * H], 2),
-      W: u(1, [G * H, H]),
-      b: u(2, [G * H]),
-      h0: u(3, [B, H]),
-      c0: u(4, [B, H], 2),
-    }
-    const probe = { dy: u(5, [steps, B, H]), dh: u(6, [B, H]), dc: u(7, [B, H]) }
-    return { ...s, G, lengths, operands, probe }
-  })
+  .map(([s, lengths]) => makeCase(s, lengths))
 
 /** The recurrence in f64 tensor ops: outputs and final states (padded rows keep the state, output 0). */
 const reference = (lstm: boolean, q: Operands, lengths: readonly number[]) => {
@@ -98,44 +109,61 @@ const close = (got: Float32Array | undefined, want: T.Tensor, what: string) => {
   )
 }
 
+type Case = ReturnType<typeof makeCase>
+
+const checkForward = (c: Case) => {
+  const { operands: q, lengths } = c
+  const sizes = { steps: c.steps, batch: c.batch, hidden: c.hidden }
+  const args = { xp: data(q.xp), W_hh: data(q.W), b_hh: data(q.b), h0: data(q.h0), c0: data(q.c0), lengths }
+  const run = (save: boolean) =>
+    c.lstm ? I.wasmLstmForward(sizes, args, save) : I.wasmGruForward(sizes, args, save)
+  const saved = run(true)
+  const plain = run(false)
+  const want = reference(c.lstm, T.treeMap(q, f64) as Operands, lengths)
+  close(saved.output, want.output, 'output')
+  close(saved.h, want.h, 'h')
+  if (c.lstm) close(saved.c, want.c, 'c')
+  else expect(saved.c).toBeUndefined()
+  expect(saved.tape).toBeDefined()
+  expect(plain.tape).toBeUndefined()
+  expect(identical(T.tensor(plain.output), T.tensor(saved.output))).toBe(true)
+}
+
+const checkBackward = (c: Case) => {
+  const { operands: q, lengths, probe } = c
+  const sizes = { steps: c.steps, batch: c.batch, hidden: c.hidden }
+  const args = { xp: data(q.xp), W_hh: data(q.W), b_hh: data(q.b), h0: data(q.h0), c0: data(q.c0), lengths }
+  const { tape } = c.lstm ? I.wasmLstmForward(sizes, args, true) : I.wasmGruForward(sizes, args, true)
+  const cot = { W_hh: args.W_hh, dy: data(probe.dy), dh: data(probe.dh), dc: data(probe.dc) }
+  const g = c.lstm
+    ? I.wasmLstmBackward(tape as I.RecurrenceTape, cot)
+    : I.wasmGruBackward(tape as I.RecurrenceTape, cot)
+  const p = T.treeMap(probe, f64) as typeof probe
+  const want = grad((o: Operands) => {
+    const r = reference(c.lstm, o, lengths)
+    const s = T.add(T.sum(T.mul(r.output, p.dy)), T.sum(T.mul(r.h, p.dh)))
+    return c.lstm ? T.add(s, T.sum(T.mul(r.c, p.dc))) : s
+  })(T.treeMap(q, f64) as Operands)
+  close(g.dxp, want.xp, '∂xp')
+  close(g.dW_hh, want.W, '∂W_hh')
+  close(g.db_hh, want.b, '∂b_hh')
+  close(g.dh0, want.h0, '∂h0')
+  if (c.lstm) close(g.dc0, want.c0, '∂c0')
+  else expect(g.dc0).toBeUndefined()
+}
+
 describe('wasm recurrences equal the f64 recurrence in tensor ops', () => {
-  test.prop([cases], runs)('forward: outputs and final states; no tape unless asked', (c) => {
-    const { operands: q, lengths } = c
-    const sizes = { steps: c.steps, batch: c.batch, hidden: c.hidden }
-    const args = { xp: data(q.xp), W_hh: data(q.W), b_hh: data(q.b), h0: data(q.h0), c0: data(q.c0), lengths }
-    const run = (save: boolean) =>
-      c.lstm ? I.wasmLstmForward(sizes, args, save) : I.wasmGruForward(sizes, args, save)
-    const saved = run(true)
-    const plain = run(false)
-    const want = reference(c.lstm, T.treeMap(q, f64) as Operands, lengths)
-    close(saved.output, want.output, 'output')
-    close(saved.h, want.h, 'h')
-    if (c.lstm) close(saved.c, want.c, 'c')
-    else expect(saved.c).toBeUndefined()
-    expect(saved.tape).toBeDefined()
-    expect(plain.tape).toBeUndefined()
-    expect(identical(T.tensor(plain.output), T.tensor(saved.output))).toBe(true)
-  })
-  test.prop([cases], runs)('backward: the cotangents of xp, W_hh, b_hh and the initial states', (c) => {
-    const { operands: q, lengths, probe } = c
-    const sizes = { steps: c.steps, batch: c.batch, hidden: c.hidden }
-    const args = { xp: data(q.xp), W_hh: data(q.W), b_hh: data(q.b), h0: data(q.h0), c0: data(q.c0), lengths }
-    const { tape } = c.lstm ? I.wasmLstmForward(sizes, args, true) : I.wasmGruForward(sizes, args, true)
-    const cot = { W_hh: args.W_hh, dy: data(probe.dy), dh: data(probe.dh), dc: data(probe.dc) }
-    const g = c.lstm
-      ? I.wasmLstmBackward(tape as I.RecurrenceTape, cot)
-      : I.wasmGruBackward(tape as I.RecurrenceTape, cot)
-    const p = T.treeMap(probe, f64) as typeof probe
-    const want = grad((o: Operands) => {
-      const r = reference(c.lstm, o, lengths)
-      const s = T.add(T.sum(T.mul(r.output, p.dy)), T.sum(T.mul(r.h, p.dh)))
-      return c.lstm ? T.add(s, T.sum(T.mul(r.c, p.dc))) : s
-    })(T.treeMap(q, f64) as Operands)
-    close(g.dxp, want.xp, '∂xp')
-    close(g.dW_hh, want.W, '∂W_hh')
-    close(g.db_hh, want.b, '∂b_hh')
-    close(g.dh0, want.h0, '∂h0')
-    if (c.lstm) close(g.dc0, want.c0, '∂c0')
-    else expect(g.dc0).toBeUndefined()
-  })
+  test.prop([cases], runs)('forward: outputs and final states; no tape unless asked', checkForward)
+  test.prop([cases], runs)('backward: the cotangents of xp, W_hh, b_hh and the initial states', checkBackward)
+  // B = 70, H = 64: the per-step scratch (70 rows of the gates, 70·256 floats for the LSTM) is
+  // larger than the first 64 KiB page of memory, below the operands.
+  for (const lstm of [true, false])
+    it(`${lstm ? 'LSTM' : 'GRU'}: a batch whose per-step scratch is larger than the first page of memory`, () => {
+      const c = makeCase(
+        { seed: 9, lstm, steps: 2, batch: 70, hidden: 64 },
+        Array.from({ length: 70 }, (_, b) => b % 3),
+      )
+      checkForward(c)
+      checkBackward(c)
+    })
 })
