@@ -155,15 +155,20 @@ const checkBackward = (c: Case) => {
 describe('wasm recurrences equal the f64 recurrence in tensor ops', () => {
   test.prop([cases], runs)('forward: outputs and final states; no tape unless asked', checkForward)
   test.prop([cases], runs)('backward: the cotangents of xp, W_hh, b_hh and the initial states', checkBackward)
-  // B = 70, H = 64: the per-step scratch (70 rows of the gates, 70·256 floats for the LSTM) is
-  // larger than the first 64 KiB page of memory, below the operands.
+  // Scratch space larger than the first 64 KiB page of memory, below the operands: B = 70, H = 64
+  // (the forward's per-step gates, 70·256 floats for the LSTM); H = 256 (the backward's per-step
+  // product, 70·256 floats).
   for (const lstm of [true, false])
-    it(`${lstm ? 'LSTM' : 'GRU'}: a batch whose per-step scratch is larger than the first page of memory`, () => {
-      const c = makeCase(
-        { seed: 9, lstm, steps: 2, batch: 70, hidden: 64 },
-        Array.from({ length: 70 }, (_, b) => b % 3),
-      )
-      checkForward(c)
-      checkBackward(c)
-    })
+    for (const [steps, hidden] of [
+      [2, 64],
+      [2, 256],
+    ] as const)
+      it(`${lstm ? 'LSTM' : 'GRU'}, T = ${steps}, B = 70, H = ${hidden}: scratch larger than the first page of memory`, () => {
+        const c = makeCase(
+          { seed: 9, lstm, steps, batch: 70, hidden },
+          Array.from({ length: 70 }, (_, b) => steps - (b % 3)),
+        )
+        checkForward(c)
+        checkBackward(c)
+      })
 })
