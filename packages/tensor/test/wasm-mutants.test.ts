@@ -245,6 +245,7 @@ describe('loadWasm', () => {
       ['a worker without Worker', { navigator: { hardwareConcurrency: 8 } }, 1],
       ['a worker on one core', { Worker: FakeWorker, navigator: { hardwareConcurrency: 1 } }, 1],
       ['a worker, cores unknown', { Worker: FakeWorker, navigator: {} }, 1],
+      ['a worker without navigator', { Worker: FakeWorker }, 1],
       ['a worker with two cores', { Worker: FakeWorker, navigator: { hardwareConcurrency: 2 } }, 2],
       [
         'a worker that cannot start one',
@@ -405,4 +406,16 @@ it('without a process object (a browser) the provider reports itself unloaded', 
     globalThis.process = saved
   }
   expect(reason).toMatch(/WebAssembly kernel/)
+})
+
+describe('the wasm provider runs every f32 job itself', () => {
+  it('on the CPU, with the product it computes; f64 jobs are left to the reference kernels', () => {
+    const a = T.uniform(T.key(31), [3, 4], -1, 1)
+    const b = T.uniform(T.key(32), [4, 5], -1, 1)
+    const result = T.wasm.matmul(job(a, b))
+    expect(result?.device).toBe('cpu')
+    const product = T.withBackend(T.reference, () => T.matmul(a, b))
+    assertClose(T.tensor(result?.read() as Float32Array, { shape: [3, 5] }), product, f32Products(4))
+    expect(T.wasm.matmul({ ...job(T.cast(a, 'f64'), T.cast(b, 'f64')), dtype: 'f64' })).toBeUndefined()
+  })
 })
