@@ -355,6 +355,18 @@ describe('the recurrences over a fresh module', () => {
     )
     expect(empty.wasmRecurrenceAvailable()).toBe(false)
   })
+  it('a backward pass as the first use of a fresh module gives the same bits', async () => {
+    const m = await freshRecurrence(getBuiltin)
+    const { tape } = gru(I, 3, 70, 64)
+    const cot = {
+      W_hh: T.toTypedArray(T.uniform(T.key(2), [192 * 64], -1, 1)) as Float32Array,
+      dy: new Float32Array(3 * 70 * 64).fill(0.5),
+      dh: new Float32Array(70 * 64).fill(-0.25),
+    }
+    const here = m.wasmGruBackward(tape as I.RecurrenceTape, cot)
+    const there = I.wasmGruBackward(tape as I.RecurrenceTape, cot)
+    for (const k of ['dxp', 'dW_hh', 'db_hh', 'dh0'] as const) expect(here[k], k).toEqual(there[k])
+  })
   it('give the same bits when the module’s memory starts small and grows between calls', async () => {
     const m = await freshRecurrence(getBuiltin)
     for (const [steps, batch, hidden] of [
