@@ -68,7 +68,7 @@ def config():
     parallel = [line.strip() for line in torch.__config__.parallel_info().splitlines() if line.strip()]
     # The file behind the libblas.so.3 the loader picked (Debian's alternatives, or LD_LIBRARY_PATH).
     with open("/proc/self/maps") as maps:
-        blas_files = sorted({line.split()[-1] for line in maps if line.split()[-1].endswith("libblas.so.3")})
+        blas_files = sorted({line.split()[-1] for line in maps if "/libblas.so.3" in line.split()[-1]})
     blas_library = ", ".join(os.path.realpath(f) for f in blas_files) or "none"
     return {
         "version": torch.__version__,
