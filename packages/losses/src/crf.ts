@@ -156,6 +156,8 @@ const sweep = (
   const alpha = new Float64Array(steps * K)
   const beta = new Float64Array(steps * K)
   const row = new Float64Array(K)
+  // E[t, k] + β_t(k) of the step the backward recursion and the pair marginals move into.
+  const ahead = new Float64Array(K)
   const e = (t: number, b: number, k: number) => em[(t * B + b) * K + k]
   for (let b = 0; b < B; b++) {
     const n = lens[b]
@@ -179,8 +181,9 @@ const sweep = (
     if (grads === undefined) continue
     for (let k = 0; k < K; k++) beta[(n - 1) * K + k] = en[k]
     for (let t = n - 2; t >= 0; t--) {
+      for (let k = 0; k < K; k++) ahead[k] = e(t + 1, b, k) + beta[(t + 1) * K + k]
       for (let j = 0; j < K; j++) {
-        for (let k = 0; k < K; k++) row[k] = tr[j * K + k] + e(t + 1, b, k) + beta[(t + 1) * K + k]
+        for (let k = 0; k < K; k++) row[k] = tr[j * K + k] + ahead[k]
         beta[t * K + j] = logSumExpRow(row)
       }
     }
@@ -194,11 +197,12 @@ const sweep = (
         if (t === n - 1) grads.end[b * K + k] = Math.exp(alpha[t * K + k] + en[k] - logZ)
       }
       if (t === 0) continue
-      for (let j = 0; j < K; j++)
+      for (let k = 0; k < K; k++) ahead[k] = e(t, b, k) + beta[t * K + k] - logZ
+      for (let j = 0; j < K; j++) {
+        const a = alpha[(t - 1) * K + j]
         for (let k = 0; k < K; k++)
-          grads.transitions[(b * K + j) * K + k] += Math.exp(
-            alpha[(t - 1) * K + j] + tr[j * K + k] + e(t, b, k) + beta[t * K + k] - logZ,
-          )
+          grads.transitions[(b * K + j) * K + k] += Math.exp(a + tr[j * K + k] + ahead[k])
+      }
     }
     if (y === undefined) continue
     grads.start[b * K + y[0]] -= 1
@@ -315,9 +319,9 @@ export const crfViterbi = (emissions: Tensor, lengths: Lengths, crf: Crf): numbe
   const en = T.toTypedArray(crf.end)
   return lens.map((n, b) => {
     let delta = Float64Array.from({ length: K }, (_, k) => st[k] + em[b * K + k])
+    let next = new Float64Array(K)
     const back: Int32Array[] = []
     for (let t = 1; t < n; t++) {
-      const next = new Float64Array(K)
       const from = new Int32Array(K)
       for (let k = 0; k < K; k++) {
         let best = -Infinity
@@ -332,7 +336,7 @@ export const crfViterbi = (emissions: Tensor, lengths: Lengths, crf: Crf): numbe
         next[k] = best + em[(t * B + b) * K + k]
         from[k] = arg
       }
-      delta = next
+      ;[delta, next] = [next, delta]
       back.push(from)
     }
     let last = 0
