@@ -107,17 +107,28 @@ export const interpolate = (content: Tensor, previous: Tensor, gate: Tensor): Te
   return T.add(T.mul(g, c), T.mul(T.sub(1, g), previous))
 }
 
-/** Per shift j = −R…R, the row each position i reads from, (i − j) mod N: `[S·N]` indices. */
+const shiftIndexCache = new Map<string, Tensor>()
+
+/**
+ * Per shift j = −R…R, the row each position i reads from, (i − j) mod N: `[S·N]` indices, built
+ * once per (N, S) (every head's addressing at every step asks for them).
+ */
 const shiftIndices = (N: number, S: number): Tensor => {
-  const R = (S - 1) / 2
-  return T.tensor(
-    Array.from({ length: S * N }, (_, q) => {
-      const j = Math.floor(q / N) - R
-      const i = q % N
-      return (((i - j) % N) + N) % N
-    }),
-    { dtype: 'i32' },
-  )
+  const id = `${N},${S}`
+  let indices = shiftIndexCache.get(id)
+  if (indices === undefined) {
+    const R = (S - 1) / 2
+    indices = T.tensor(
+      Array.from({ length: S * N }, (_, q) => {
+        const j = Math.floor(q / N) - R
+        const i = q % N
+        return (((i - j) % N) + N) % N
+      }),
+      { dtype: 'i32' },
+    )
+    shiftIndexCache.set(id, indices)
+  }
+  return indices
 }
 
 /**
