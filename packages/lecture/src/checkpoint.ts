@@ -97,7 +97,8 @@ export type Manifest = t.TypeOf<typeof Manifest>
 const canonical = (config: Config): string =>
   JSON.stringify(Object.fromEntries(Object.entries(config).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))
 
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
+/** The sha256 of bytes, in hex, as manifests record it. */
+export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 
 /** Metrics as JSON holds them: a non-finite value is `null`. */
 const jsonMetrics = (m: Metrics): Record<string, number | null> =>
@@ -325,7 +326,8 @@ export interface LoadedCheckpoint {
   readonly state: TrainState
 }
 
-const readBytes = (file: string): E.Either<CheckpointError, Uint8Array> => {
+/** A file's bytes, or a `CheckpointError` saying it is missing or cannot be read. */
+export const readBytes = (file: string): E.Either<CheckpointError, Uint8Array> => {
   try {
     return E.right(new Uint8Array(readFileSync(file)))
   } catch (e) {
@@ -356,6 +358,26 @@ const manifestError = (file: string, errors: t.Errors): CheckpointError => {
 }
 
 /**
+ * A JSON manifest read from `file` and decoded with io-ts: a `CheckpointError` names the file
+ * and, when the JSON does not fit `codec`, the field and the value found there.
+ */
+export const readManifestFile = <A>(
+  file: string,
+  codec: t.Decoder<unknown, A>,
+): E.Either<CheckpointError, A> => {
+  const bytes = readBytes(file)
+  if (E.isLeft(bytes)) return bytes
+  let json: unknown
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.right))
+  } catch (e) {
+    return E.left(checkpointError(file, `is not UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`))
+  }
+  const decoded = codec.decode(json)
+  return E.isLeft(decoded) ? E.left(manifestError(file, decoded.left)) : E.right(decoded.right)
+}
+
+/**
  * Reads and checks the checkpoint in `dir` (a `step-N` folder): the manifest (io-ts), the size
  * and sha256 of every file, the task (one of `tasks`), its configuration (every field, decoded
  * with the task's codec), the params against the task's initial params, the optimiser state
@@ -367,18 +389,8 @@ export const loadCheckpoint = (
   tasks?: readonly TrainingTask[],
 ): E.Either<CheckpointError, LoadedCheckpoint> => {
   const manifestFile = join(dir, MANIFEST)
-  const manifestBytes = readBytes(manifestFile)
-  if (E.isLeft(manifestBytes)) return manifestBytes
-  let json: unknown
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(manifestBytes.right))
-  } catch (e) {
-    return E.left(
-      checkpointError(manifestFile, `is not UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`),
-    )
-  }
-  const decoded = Manifest.decode(json)
-  if (E.isLeft(decoded)) return E.left(manifestError(manifestFile, decoded.left))
+  const decoded = readManifestFile(manifestFile, Manifest)
+  if (E.isLeft(decoded)) return decoded
   const manifest = decoded.right
   if (!Number.isSafeInteger(manifest.seed) || manifest.seed < 0)
     return E.left(checkpointError(manifestFile, `${quote(manifest.seed)} is not a seed`, 'seed'))

@@ -13,15 +13,21 @@
  * `OUT/trained.safetensors` (`model.save(net, …)`), or the exported `params.safetensors` when
  * there is no such file, into the task's params (`torchImport`: every name, shape and dtype).
  */
-import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { decodeConfig, findTask, pythonModule, torchExport, torchImport } from '@recurrent/tasks'
 import * as T from '@recurrent/tensor'
 import { showBoundaryError } from '@recurrent/tensor'
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
-import { loadCheckpointAt, writeCheckpoint } from './checkpoint.ts'
+import {
+  type CheckpointError,
+  loadCheckpointAt,
+  readBytes,
+  readManifestFile,
+  sha256,
+  writeCheckpoint,
+} from './checkpoint.ts'
 import type { TrainIo } from './train.ts'
 import type { TrainArgs } from './train-args.ts'
 import { writeReport } from './write.ts'
@@ -60,7 +66,6 @@ export const TorchManifest = t.exact(
 )
 export type TorchManifest = t.TypeOf<typeof TorchManifest>
 
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 const entry = (bytes: Uint8Array) => ({ bytes: bytes.length, sha256: sha256(bytes) })
 
 const say = (io: TrainIo, line: string): void => {
@@ -127,42 +132,22 @@ export const exportCommand = (args: TrainArgs, io: TrainIo): number => {
   return 0
 }
 
-const readBytes = (file: string): E.Either<string, Uint8Array> => {
-  try {
-    return E.right(new Uint8Array(readFileSync(file)))
-  } catch (e) {
-    const code = (e as { code?: unknown }).code
-    return E.left(`${file}: ${code === 'ENOENT' ? 'is missing' : `cannot be read (${String(code ?? e)})`}`)
-  }
-}
+/** A checkpoint-module error as this command prints it: the file, then what is wrong. */
+const message = (e: CheckpointError): string => `${e.path}: ${e.reason}`
 
 /** The export folder's manifest, checked against every file it lists. */
 const readManifest = (folder: string): E.Either<string, TorchManifest> => {
-  const file = join(folder, TORCH_FILES.manifest)
-  const bytes = readBytes(file)
-  if (E.isLeft(bytes)) return E.left(`${bytes.left} (is ${folder} a folder written by recurrent export?)`)
-  let json: unknown
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.right))
-  } catch (e) {
-    return E.left(`${file}: is not UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`)
-  }
-  const decoded = TorchManifest.decode(json)
-  if (E.isLeft(decoded)) {
-    const [first] = decoded.left
-    const field = (first?.context ?? [])
-      .map((c) => c.key)
-      .filter((k) => k !== '')
-      .join('.')
-    const expected = first?.context.at(-1)?.type.name ?? 'a value'
+  const decoded = readManifestFile(join(folder, TORCH_FILES.manifest), TorchManifest)
+  if (E.isLeft(decoded))
     return E.left(
-      `${file}: ${field || 'the manifest'}: ${first?.value === undefined ? 'is missing' : `${JSON.stringify(first.value)} is not`} ${expected}`,
+      decoded.left.reason === 'is missing'
+        ? `${message(decoded.left)} (is ${folder} a folder written by recurrent export?)`
+        : message(decoded.left),
     )
-  }
   for (const [name, want] of Object.entries(decoded.right.files)) {
     const path = join(folder, name)
     const got = readBytes(path)
-    if (E.isLeft(got)) return got
+    if (E.isLeft(got)) return E.left(message(got.left))
     if (got.right.length !== want.bytes || sha256(got.right) !== want.sha256)
       return E.left(
         `${path}: its size or sha256 is not the manifest's (${got.right.length} bytes, the manifest says ${want.bytes}): the file was changed after the export`,
@@ -194,7 +179,7 @@ export const importCommand = (args: TrainArgs, io: TrainIo): number => {
   const trained = join(args.torch, TRAINED)
   const weightsFile = existsSync(trained) ? trained : join(args.torch, TORCH_FILES.params)
   const bytes = readBytes(weightsFile)
-  if (E.isLeft(bytes)) return fail(io, bytes.left)
+  if (E.isLeft(bytes)) return fail(io, message(bytes.left))
   const flat = T.safetensors.decodeFlat(bytes.right)
   if (E.isLeft(flat)) return fail(io, `${weightsFile}: ${T.safetensors.renderDecodeError(flat.left)}`)
   const key = T.key(m.seed)
