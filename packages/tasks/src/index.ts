@@ -261,6 +261,7 @@ export {
   errorSurfaceExperiment,
   lossSurface,
   type PathPoint,
+  surfaceGrid,
 } from './sections/error-surface.ts'
 export {
   CLOSED_FORM_RTOL,

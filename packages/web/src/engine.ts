@@ -18,6 +18,7 @@ import {
   SLOT_LABELS,
   slotFillingData,
   slotTagger,
+  surfaceGrid,
   type TrainState,
   tagSentences,
 } from '@recurrent/tasks'
@@ -161,14 +162,10 @@ const surfaceData = cliffData(T.key(0), SURFACE.length, SURFACE.batch, SURFACE.n
 let gridSent = false
 let surfaceRun = 0
 
-const linspace = (lo: number, hi: number, n: number): number[] =>
-  Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1))
-
 const surface = async (clip: boolean): Promise<void> => {
   const run = ++surfaceRun
   if (!gridSent) {
-    const w1s = linspace(SURFACE.grid.w1[0], SURFACE.grid.w1[1], SURFACE.grid.size)
-    const w2s = linspace(SURFACE.grid.w2[0], SURFACE.grid.w2[1], SURFACE.grid.size)
+    const { w1s, w2s } = surfaceGrid(SURFACE.grid)
     post({ type: 'surface-grid', w1s, w2s, losses: lossSurface(surfaceData, w1s, w2s) })
     gridSent = true
   }

@@ -308,6 +308,19 @@ const FAR_ABOVE = 10
 const linspace = (lo: number, hi: number, n: number): number[] =>
   Array.from({ length: n }, (_, i) => (n === 1 ? lo : lo + ((hi - lo) * i) / (n - 1)))
 
+/**
+ * The grid §4.3 draws the loss on (Lecture §4.3): `size` evenly spaced values of w1 and of w2 over
+ * the configuration's ranges, ends included, `w_i = lo + (hi − lo)·i/(size − 1)`.
+ *
+ * @example
+ * const { w1s, w2s } = surfaceGrid({ size: 3, w1: [0, 1], w2: [1, 2] })
+ * assert.deepStrictEqual([w1s, w2s], [[0, 0.5, 1], [1, 1.5, 2]])
+ */
+export const surfaceGrid = (grid: ErrorSurfaceConfig['grid']): { w1s: number[]; w2s: number[] } => ({
+  w1s: linspace(grid.w1[0], grid.w1[1], grid.size),
+  w2s: linspace(grid.w2[0], grid.w2[1], grid.size),
+})
+
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null)
 
 /** The runs' colours: red unclipped; clipped white on the heatmap (outlined), blue on white. */
@@ -476,8 +489,7 @@ export const errorSurfaceExperiment: Experiment<ErrorSurfaceConfig, ErrorSurface
     finiteNumber(fn, 'config.clipNorm', config.clipNorm, 0, true)
     positiveInteger(fn, 'config.grid.size', config.grid.size)
     const data = cliffData(key, config.length, config.batch, config.noise)
-    const w1s = linspace(config.grid.w1[0], config.grid.w1[1], config.grid.size)
-    const w2s = linspace(config.grid.w2[0], config.grid.w2[1], config.grid.size)
+    const { w1s, w2s } = surfaceGrid(config.grid)
     const losses = lossSurface(data, w1s, w2s)
     const runs = {
       unclipped: sgd(config.learningRate),
