@@ -79,6 +79,12 @@ const BASE = 65536
 
 let loaded: Kernels | string | undefined
 
+/**
+ * The control words both worker scripts read: [0] job posted (1) or stop (−1), [1..11] the
+ * kernel's arguments, [12] done.
+ */
+const CONTROL_BYTES = 13 * 4
+
 /** Pages of the shared linear memory: 2 to start, up to 1 GiB (as asconfig.json). */
 const PAGES = { initial: 2, maximum: 16384 }
 
@@ -92,7 +98,7 @@ const startWorker = (module: WasmModule, memory: WasmMemory): Int32Array | undef
   if (node === undefined || node.os.availableParallelism() < 2 || process.env.RECURRENT_WASM_THREADS === '1')
     return undefined
   try {
-    const control = new SharedArrayBuffer(13 * 4)
+    const control = new SharedArrayBuffer(CONTROL_BYTES)
     const worker = new node.threads.Worker(new URL(WORKER_FILE, import.meta.url), {
       workerData: { module, memory, control },
     })
@@ -149,7 +155,7 @@ const startWebWorker = (
   )
     return undefined
   try {
-    const control = new SharedArrayBuffer(13 * 4)
+    const control = new SharedArrayBuffer(CONTROL_BYTES)
     const worker = new scope.Worker(new URL('./matmul-worker-web.mjs', import.meta.url), { type: 'module' })
     worker.postMessage({ module, memory, control })
     return new Int32Array(control)
@@ -170,8 +176,16 @@ const startWebWorker = (
  * assert.strictEqual(info.name, 'wasm')
  * assert.strictEqual(info.available, T.backends().find((b) => b.name === 'wasm').available)
  */
-export const loadWasm = async (): Promise<BackendInfo> => {
-  if (nodeBuiltins() !== undefined || (loaded !== undefined && loaded !== NOT_LOADED)) return wasmInfo()
+export const loadWasm = (): Promise<BackendInfo> => {
+  if (nodeBuiltins() !== undefined || (loaded !== undefined && loaded !== NOT_LOADED))
+    return Promise.resolve(wasmInfo())
+  // Calls made while the first is fetching wait for it instead of fetching and compiling again.
+  loading ??= fetchKernels()
+  return loading
+}
+let loading: Promise<BackendInfo> | undefined
+
+const fetchKernels = async (): Promise<BackendInfo> => {
   const scope = globalThis as unknown as BrowserScope
   const shared = scope.crossOriginIsolated === true
   const url = shared ? WASM_URL : WASM_SINGLE_URL
