@@ -38,6 +38,7 @@ export interface Crf {
 /** Tags as a padded `[T, B]` i32 tensor or one array of `lengths[b]` tags per sequence. */
 export type CrfTags = Tensor | readonly (readonly number[])[]
 
+/** How `crfLoss` combines the per-sequence negative log-likelihoods (Lecture §5.8), as the other losses do. */
 export interface CrfOptions {
   /** `'mean'` (default: the batch mean), `'sum'` or `'none'` (per-sequence losses `[B]`). */
   readonly reduction?: Reduction
