@@ -129,8 +129,18 @@ const slotTrain = async (steps: number): Promise<void> => {
     if (run !== slotRun) return
   }
   lstmState = states[1]
+  tagging = undefined
   post({ type: 'slot-done', accuracy, seconds: (performance.now() - started) / 1000 })
 }
+
+/** The trained LSTM's data (its lexicon and word table) and model, drawn once per training run. */
+const taggingOf = (state: TrainState) => {
+  const config = state.config as never as Parameters<typeof slotFillingData>[0] &
+    Parameters<typeof slotTagger>[2]
+  const data = slotFillingData(config, SLOT_KEY)
+  return { data, model: slotTagger('lstm', data.oneHotWords, config) }
+}
+let tagging: ReturnType<typeof taggingOf> | undefined
 
 const slotTag = (sentence: string): void => {
   const words = sentence
@@ -139,10 +149,8 @@ const slotTag = (sentence: string): void => {
     .filter((w) => w !== '')
   if (lstmState === undefined) throw new Error('train the taggers first')
   if (words.length === 0) throw new Error('type a sentence')
-  const config = lstmState.config as never as Parameters<typeof slotFillingData>[0] &
-    Parameters<typeof slotTagger>[2]
-  const data = slotFillingData(config, SLOT_KEY)
-  const model = slotTagger('lstm', data.oneHotWords, config)
+  tagging ??= taggingOf(lstmState)
+  const { data, model } = tagging
   const other = data.lexicon.length
   const ids = words.map((w) => {
     const i = data.lexicon.indexOf(w.toLowerCase())

@@ -3,7 +3,7 @@
  * (`engine.ts`); the page draws what it reports. `?selftest=1` runs the browser check without
  * interaction (see `selftest.ts` for the contract).
  */
-import { runLstmToy } from '@recurrent/tasks'
+import { LSTM_TOY_INPUTS, runLstmToy } from '@recurrent/tasks'
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
 import { BACKENDS, type BackendChoice, type CurvePoint, type Reply, type Request } from './protocol.ts'
@@ -57,15 +57,8 @@ const BACKEND_LABEL: Record<BackendChoice, string> = {
 // ---------------------------------------------------------------------------------------------
 // §3.2: the LSTM toy, computed on the page as the student types.
 
-const toyRows: number[][] = [
-  [3, 1, 0],
-  [4, 1, 0],
-  [2, 0, 0],
-  [1, 0, 1],
-  [3, -1, 0],
-  [6, 1, 0],
-  [1, 0, 1],
-]
+/** The lecture's walk-through inputs (`LSTM_TOY_INPUTS`), a copy the student edits. */
+const toyRows: number[][] = LSTM_TOY_INPUTS.walkthrough.map((row) => [...row])
 
 /** A value to three decimals, without trailing zeros (−0 shows as 0). */
 const fmt = (x: number): string => String(Number(x.toFixed(3)) + 0)
