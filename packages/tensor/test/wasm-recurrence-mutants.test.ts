@@ -163,6 +163,45 @@ const checkBackward = (c: Case) => {
   else expect(g.dc0).toBeUndefined()
 }
 
+/**
+ * The backward pass's layout at the sizes where it matters. Its blocks above the operands it reads
+ * (`rec`, the product's `scratch`, `acc`) reserved too small, or the product's scratch and
+ * the f64 accumulator of ∂b_hh placed in the first 64 KiB page (which holds nothing), change results
+ * only for large operands: a block that outgrows the first page reaches live data only past ∂y (dead
+ * by then), and a block reserved too small overlaps only blocks written after it, so it shows only
+ * as a write past the end of linear memory (a trap), when it overruns the total by more than the
+ * last page's slack and the call itself grew memory. Memory never shrinks, so these run first in
+ * the file, from the smallest to the largest, and each backward call needs more memory than its
+ * forward call. Every row is full (T = 1).
+ */
+describe('wasm recurrences at the sizes where the backward pass’s layout matters', () => {
+  const large = (lstm: boolean, batch: number, hidden: number) => {
+    const c = makeCase({ seed: 11, lstm, steps: 1, batch, hidden }, Array(batch).fill(1))
+    checkForward(c)
+    checkBackward(c)
+  }
+  // The ∂W_hh product's scratch (8 floats a row on one thread: 3·8·4,096·8 multiply-adds < 2²²)
+  // past db and acc (9·Hp floats) by more than a page.
+  it('GRU, B = 4,096, H = 8: the product’s scratch outgrows db and acc', () => large(false, 4096, 8))
+  // The per-step product `rec` (B·⌈Hp/8⌉·8 floats) past ∂W_hh, scratch, db and acc (3·Hp² + 16·B
+  // + 9·Hp floats) by more than a page.
+  it('GRU, B = 1,500, H = 28: the per-step product outgrows the blocks after it', () =>
+    large(false, 1500, 28))
+  // The second thread's scratch starts 32·rows bytes above the main thread's: at 0 it reaches past
+  // the first page and ∂y (4·rows·Hp bytes) into ∂h for Hp < 16 and rows > 4,096, and the product
+  // is split over the two threads from 2²² multiply-adds (4·12·8,192·12 here). With one thread the
+  // scratch ends within ∂y.
+  it('LSTM, B = 8,192, H = 12: the product’s scratch does not fit in the first page', () =>
+    large(true, 8192, 12))
+  // The accumulator (8·G·Hp bytes) at 0 reaches past the first page and ∂y (4·Hp bytes) into ∂h
+  // (8·4·Hp > 65,536 + 4·Hp), and left out of the total it overruns it by more than a page.
+  it(
+    'LSTM, B = 1, H = 2,400: the f64 accumulator of ∂b_hh does not fit in the first page',
+    () => large(true, 1, 2400),
+    120_000,
+  )
+})
+
 describe('wasm recurrences equal the f64 recurrence in tensor ops', () => {
   test.prop([cases], runs)('forward: outputs and final states; no tape unless asked', checkForward)
   test.prop([cases], runs)('backward: the cotangents of xp, W_hh, b_hh and the initial states', checkBackward)
