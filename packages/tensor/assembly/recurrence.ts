@@ -190,6 +190,9 @@ function panelProduct(a: usize, aRow: usize, packed: usize, c: usize, rowC: usiz
  *   z = xp_t + h_{t−1}·W_hhᵀ + b_hh,  i = σ(z_i), f = σ(z_f), g = tanh(z_g), o = σ(z_o)
  *   c_t = g·i + c_{t−1}·f,  h_t = tanh(c_t)·o
  * and rows with t ≥ lengths[b] keep their state.
+ *
+ * Only the batch rows b0 ≤ b < b1 are computed (the arrays are laid out for all B): rows never
+ * read each other, so two threads may run disjoint ranges over the same arrays at once.
  */
 export function lstmForward(
   xp: usize,
@@ -205,8 +208,12 @@ export function lstmForward(
   B: i32,
   H: i32,
   Hp: i32,
+  b0: i32,
+  b1: i32,
 ): void {
   const rowH = <usize>Hp << 2
+  const first = <usize>b0
+  const rows = <usize>(b1 - b0)
   const rowG = rowH << 2
   const nP = (4 * Hp + 7) & ~7
   const rowZ = <usize>nP << 2
@@ -216,11 +223,11 @@ export function lstmForward(
   for (let t = 0; t < steps; t++) {
     const tb = <usize>t * <usize>B
     if (saved != 0) {
-      memory.copy(hSave + tb * rowH, h, <usize>B * rowH)
-      memory.copy(cSave + tb * rowH, c, <usize>B * rowH)
+      memory.copy(hSave + (tb + first) * rowH, h + first * rowH, rows * rowH)
+      memory.copy(cSave + (tb + first) * rowH, c + first * rowH, rows * rowH)
     }
-    panelProduct(h, rowH, packed, z, rowZ, B, H, nP)
-    for (let b = 0; b < B; b++) {
+    panelProduct(h + first * rowH, rowH, packed, z + first * rowZ, rowZ, b1 - b0, H, nP)
+    for (let b = b0; b < b1; b++) {
       const row = tb + <usize>b
       const o = out + row * rowH
       if (t >= load<i32>(lengths + (<usize>b << 2))) {
@@ -275,6 +282,9 @@ export function lstmForward(
  *   ∂z_i = ∂c_t·g·i(1−i),  ∂z_f = ∂c_t·c_{t−1}·f(1−f),  ∂z_g = ∂c_t·i·(1−g²)
  *   dc ← ∂c_t·f,  dh ← ∂z·W_hh
  * and rows with t ≥ lengths[b] pass dh and dc through unchanged.
+ *
+ * Only the batch rows b0 ≤ b < b1 are computed (the arrays are laid out for all B): rows never
+ * read each other, so two threads may run disjoint ranges over the same arrays at once.
  */
 export function lstmBackward(
   dy: usize,
@@ -288,8 +298,11 @@ export function lstmBackward(
   steps: i32,
   B: i32,
   Hp: i32,
+  b0: i32,
+  b1: i32,
 ): void {
   const rowH = <usize>Hp << 2
+  const first = <usize>b0
   const rowG = rowH << 2
   const nP = (Hp + 7) & ~7
   const rowR = <usize>nP << 2
@@ -298,7 +311,7 @@ export function lstmBackward(
   const one = f32x4.splat(1.0)
   for (let t = steps - 1; t >= 0; t--) {
     const tb = <usize>t * <usize>B
-    for (let b = 0; b < B; b++) {
+    for (let b = b0; b < b1; b++) {
       const row = tb + <usize>b
       const d = dz + row * rowG
       if (t >= load<i32>(lengths + (<usize>b << 2))) {
@@ -329,8 +342,8 @@ export function lstmBackward(
         v128.store(dcb + j, f32x4.mul(dcn, f))
       }
     }
-    panelProduct(dz + tb * rowG, rowG, packed, rec, rowR, B, 4 * Hp, nP)
-    for (let b = 0; b < B; b++)
+    panelProduct(dz + (tb + first) * rowG, rowG, packed, rec + first * rowR, rowR, b1 - b0, 4 * Hp, nP)
+    for (let b = b0; b < b1; b++)
       if (t < load<i32>(lengths + (<usize>b << 2))) memory.copy(dh + <usize>b * rowH, rec + <usize>b * rowR, rowH)
   }
 }
@@ -344,6 +357,9 @@ export function lstmBackward(
  * scratch `[B, ⌈3Hp/8⌉·8]`. When saved ≠ 0 it receives gates `[T, B, 4Hp]` (r, z, n, gh_n), then
  * h_{t−1} `[T, B, Hp]`. Per step and element, with gh = h_{t−1}·W_hhᵀ + b_hh:
  *   r = σ(xp_r + gh_r),  z = σ(xp_z + gh_z),  n = tanh(xp_n + r·gh_n),  h_t = (1 − z)·n + z·h_{t−1}
+ *
+ * Only the batch rows b0 ≤ b < b1 are computed (the arrays are laid out for all B): rows never
+ * read each other, so two threads may run disjoint ranges over the same arrays at once.
  */
 export function gruForward(
   xp: usize,
@@ -358,8 +374,12 @@ export function gruForward(
   B: i32,
   H: i32,
   Hp: i32,
+  b0: i32,
+  b1: i32,
 ): void {
   const rowH = <usize>Hp << 2
+  const first = <usize>b0
+  const rows = <usize>(b1 - b0)
   const rowG = <usize>3 * rowH
   const nP = (3 * Hp + 7) & ~7
   const rowZ = <usize>nP << 2
@@ -368,9 +388,9 @@ export function gruForward(
   const one = f32x4.splat(1.0)
   for (let t = 0; t < steps; t++) {
     const tb = <usize>t * <usize>B
-    if (saved != 0) memory.copy(hSave + tb * rowH, h, <usize>B * rowH)
-    panelProduct(h, rowH, packed, z, rowZ, B, H, nP)
-    for (let b = 0; b < B; b++) {
+    if (saved != 0) memory.copy(hSave + (tb + first) * rowH, h + first * rowH, rows * rowH)
+    panelProduct(h + first * rowH, rowH, packed, z + first * rowZ, rowZ, b1 - b0, H, nP)
+    for (let b = b0; b < b1; b++) {
       const row = tb + <usize>b
       const o = out + row * rowH
       if (t >= load<i32>(lengths + (<usize>b << 2))) {
@@ -409,6 +429,9 @@ export function gruForward(
  * part gh (0 at padded steps). rec: scratch `[B, ⌈Hp/8⌉·8]`. Per step and element, ∂h = dh + dy_t:
  *   ∂a_n = ∂h·(1 − z)·(1 − n²),  ∂a_r = ∂a_n·gh_n·r(1 − r),  ∂a_z = ∂h·(h_{t−1} − n)·z(1 − z)
  *   dgx = [∂a_r, ∂a_z, ∂a_n],  dgh = [∂a_r, ∂a_z, ∂a_n·r],  dh ← ∂h·z + dgh·W_hh
+ *
+ * Only the batch rows b0 ≤ b < b1 are computed (the arrays are laid out for all B): rows never
+ * read each other, so two threads may run disjoint ranges over the same arrays at once.
  */
 export function gruBackward(
   dy: usize,
@@ -422,8 +445,11 @@ export function gruBackward(
   steps: i32,
   B: i32,
   Hp: i32,
+  b0: i32,
+  b1: i32,
 ): void {
   const rowH = <usize>Hp << 2
+  const first = <usize>b0
   const rowG = <usize>3 * rowH
   const nP = (Hp + 7) & ~7
   const rowR = <usize>nP << 2
@@ -432,7 +458,7 @@ export function gruBackward(
   const one = f32x4.splat(1.0)
   for (let t = steps - 1; t >= 0; t--) {
     const tb = <usize>t * <usize>B
-    for (let b = 0; b < B; b++) {
+    for (let b = b0; b < b1; b++) {
       const row = tb + <usize>b
       const dx = dgx + row * rowG
       const dr = dgh + row * rowG
@@ -463,8 +489,8 @@ export function gruBackward(
         v128.store(dhb + j, f32x4.mul(dhe, zg))
       }
     }
-    panelProduct(dgh + tb * rowG, rowG, packed, rec, rowR, B, 3 * Hp, nP)
-    for (let b = 0; b < B; b++) {
+    panelProduct(dgh + (tb + first) * rowG, rowG, packed, rec + first * rowR, rowR, b1 - b0, 3 * Hp, nP)
+    for (let b = b0; b < b1; b++) {
       if (t >= load<i32>(lengths + (<usize>b << 2))) continue
       const dhb = dh + <usize>b * rowH
       const rb = rec + <usize>b * rowR

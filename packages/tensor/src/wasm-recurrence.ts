@@ -21,52 +21,17 @@
  *
  * Internal API (`@recurrent/tensor/internal`): used by `@recurrent/cells`' fused sequence ops.
  */
-import { WASM_BASE, wasmExports, wasmHeap, wasmProductInPlace } from './wasm.ts'
+import { WASM_BASE, wasmExports, wasmHeap, wasmProductInPlace, wasmRecurrenceRows } from './wasm.ts'
 
-/** The arguments the LSTM and GRU forward kernels share, after their state pointers. */
-type ForwardTail = [
-  lengths: number,
-  out: number,
-  z: number,
-  saved: number,
-  steps: number,
-  B: number,
-  H: number,
-  Hp: number,
-]
-
+/**
+ * The exports laid out here. The four recurrence kernels (`lstmForward`, `lstmBackward`,
+ * `gruForward`, `gruBackward`, arguments in `assembly/recurrence.ts`) run through
+ * `wasmRecurrenceRows`, which may split their batch rows over the second thread.
+ */
 interface RecurrenceExports {
   mapActivation(kind: number, src: number, dst: number, n: number): void
   packForward(w: number, dst: number, gates: number, H: number, Hp: number): void
   packBackward(w: number, dst: number, gates: number, H: number, Hp: number): void
-  lstmForward(xp: number, packed: number, bh: number, h: number, c: number, ...rest: ForwardTail): void
-  lstmBackward(
-    dy: number,
-    dh: number,
-    dc: number,
-    saved: number,
-    packed: number,
-    lengths: number,
-    dz: number,
-    rec: number,
-    steps: number,
-    B: number,
-    Hp: number,
-  ): void
-  gruForward(xp: number, packed: number, bh: number, h: number, ...rest: ForwardTail): void
-  gruBackward(
-    dy: number,
-    dh: number,
-    saved: number,
-    packed: number,
-    lengths: number,
-    dgx: number,
-    dgh: number,
-    rec: number,
-    steps: number,
-    B: number,
-    Hp: number,
-  ): void
   columnSums(src: number, rows: number, cols: number, acc: number, dst: number): void
 }
 
@@ -239,12 +204,29 @@ const forward = (cell: 'lstm' | 'gru', sizes: RecurrenceSizes, a: ForwardIn, sav
   putPadded(f32, at.bh, a.b_hh, 1, G, H)
   putPadded(f32, at.h, a.h0, B, 1, H)
   putLengths(i32, at.lengths, a.lengths)
-  const tail: ForwardTail = [4 * at.lengths, 4 * at.out, 4 * at.z, save ? 4 * at.saved : 0, T, B, H, Hp]
+  // Kernel arguments after the state pointers, for batch rows [b0, b1).
+  const tail = (b0: number, b1: number) =>
+    [4 * at.lengths, 4 * at.out, 4 * at.z, save ? 4 * at.saved : 0, T, B, H, Hp, b0, b1] as const
+  const work = T * B * G * Hp * Hp
   k.packForward(4 * at.w, 4 * at.packed, G, H, Hp)
   if (cell === 'lstm') {
     putPadded(f32, at.c, a.c0 as Float32Array, B, 1, H)
-    k.lstmForward(4 * at.xp, 4 * at.packed, 4 * at.bh, 4 * at.h, 4 * at.c, ...tail)
-  } else k.gruForward(4 * at.xp, 4 * at.packed, 4 * at.bh, 4 * at.h, ...tail)
+    wasmRecurrenceRows('lstmForward', B, work, (b0, b1) => [
+      4 * at.xp,
+      4 * at.packed,
+      4 * at.bh,
+      4 * at.h,
+      4 * at.c,
+      ...tail(b0, b1),
+    ])
+  } else
+    wasmRecurrenceRows('gruForward', B, work, (b0, b1) => [
+      4 * at.xp,
+      4 * at.packed,
+      4 * at.bh,
+      4 * at.h,
+      ...tail(b0, b1),
+    ])
   return {
     output: takePadded(f32, at.out, T * B, 1, H),
     h: takePadded(f32, at.h, B, 1, H),
@@ -312,9 +294,10 @@ const backward = (tape: RecurrenceTape, a: BackwardIn): RecurrenceGrads => {
   f32.set(a.W_hh, at.w)
   putLengths(i32, at.lengths, lengths)
   k.packBackward(4 * at.w, 4 * at.packed, G, H, Hp)
+  const work = T * B * G * Hp * Hp
   if (cell === 'lstm') {
     putPadded(f32, at.dc, a.dc as Float32Array, B, 1, H)
-    k.lstmBackward(
+    wasmRecurrenceRows('lstmBackward', B, work, (b0, b1) => [
       4 * at.dy,
       4 * at.dh,
       4 * at.dc,
@@ -326,9 +309,11 @@ const backward = (tape: RecurrenceTape, a: BackwardIn): RecurrenceGrads => {
       T,
       B,
       Hp,
-    )
-  } else {
-    k.gruBackward(
+      b0,
+      b1,
+    ])
+  } else
+    wasmRecurrenceRows('gruBackward', B, work, (b0, b1) => [
       4 * at.dy,
       4 * at.dh,
       4 * at.saved,
@@ -340,8 +325,9 @@ const backward = (tape: RecurrenceTape, a: BackwardIn): RecurrenceGrads => {
       T,
       B,
       Hp,
-    )
-  }
+      b0,
+      b1,
+    ])
   // ∂W_hh = ∂Zᵀ·H_prev over all T·B rows ([G·Hp, T·B]·[T·B, Hp]); ∂b_hh = Σ rows of ∂Z (for the
   // GRU, ∂Z is the recurrent part's cotangent ∂gh).
   const dZ = cell === 'lstm' ? at.dz : at.dgh

@@ -80,10 +80,14 @@ const BASE = 65536
 let loaded: Kernels | string | undefined
 
 /**
- * The control words both worker scripts read: [0] job posted (1) or stop (−1), [1..11] the
- * kernel's arguments, [12] done.
+ * The control words both worker scripts read: [0] job posted (1) or stop (−1), [1] done, [2] the
+ * kernel (its index in `SECOND_THREAD_KERNELS`), [3] how many arguments, [4…] the arguments.
  */
-const CONTROL_BYTES = 13 * 4
+const CONTROL_BYTES = 20 * 4
+/** The exports the second thread runs, by index (the worker scripts hold the same list). */
+const SECOND_THREAD_KERNELS = ['matmul', 'lstmForward', 'lstmBackward', 'gruForward', 'gruBackward'] as const
+/** A kernel the second thread can run. */
+export type SecondThreadKernel = (typeof SECOND_THREAD_KERNELS)[number]
 
 /** Pages of the shared linear memory: 2 to start, up to 1 GiB (as asconfig.json). */
 const PAGES = { initial: 2, maximum: 16384 }
@@ -307,28 +311,64 @@ const product = (
     return
   }
   const half = (m >> 3) << 2 // a multiple of the 4-row tile
-  ctl.set(
-    [
-      a + half * s.aRow,
-      b,
-      c + 4 * half * n,
-      m - half,
-      inner,
-      n,
-      scratch + 32 * inner,
-      s.aRow,
-      s.aCol,
-      s.bRow,
-      s.bCol,
-    ],
-    1,
-  )
-  Atomics.store(ctl, 12, 0)
+  const there = [a + half * s.aRow, b, c + 4 * half * n, m - half, inner, n, scratch + 32 * inner]
+  onBothThreads(k, 'matmul', [a, b, c, half, inner, n, scratch], there, [s.aRow, s.aCol, s.bRow, s.bCol])
+}
+
+/**
+ * Runs the export `name` with the arguments `here` (then `tail`) on this thread and with `there`
+ * (then `tail`) on the second thread at the same time, and returns when both are done. The two
+ * calls must touch disjoint outputs; with no second thread they run here one after the other, so
+ * the results are the same bits either way.
+ */
+const onBothThreads = (
+  k: Kernels,
+  name: SecondThreadKernel,
+  here: readonly number[],
+  there: readonly number[],
+  tail: readonly number[] = [],
+): void => {
+  const run = k.exports[name] as (...args: number[]) => void
+  const ctl = k.control
+  if (ctl === undefined) {
+    run(...here, ...tail)
+    run(...there, ...tail)
+    return
+  }
+  ctl[2] = SECOND_THREAD_KERNELS.indexOf(name)
+  ctl[3] = there.length + tail.length
+  ctl.set(there, 4)
+  ctl.set(tail, 4 + there.length)
+  Atomics.store(ctl, 1, 0)
   Atomics.store(ctl, 0, 1)
   Atomics.notify(ctl, 0)
-  k.matmul(a, b, c, half, inner, n, scratch, s.aRow, s.aCol, s.bRow, s.bCol)
-  while (Atomics.load(ctl, 12) === 0) Atomics.wait(ctl, 12, 0)
+  run(...here, ...tail)
+  while (Atomics.load(ctl, 1) === 0) Atomics.wait(ctl, 1, 0)
 }
+
+/**
+ * A recurrence kernel over batch rows `[0, B)`, split between the two threads when there is a
+ * second one and the work is large enough: `args(b0, b1)` gives the kernel's arguments for rows
+ * `[b0, b1)`. Batch rows never read each other (`assembly/recurrence.ts`), so the split does
+ * not change a bit.
+ */
+export const wasmRecurrenceRows = (
+  name: Exclude<SecondThreadKernel, 'matmul'>,
+  B: number,
+  work: number,
+  args: (b0: number, b1: number) => readonly number[],
+): void => {
+  const k = kernels()
+  if (typeof k === 'string') throw new Error(`wasm recurrence: ${k}`)
+  const half = (B >> 3) << 2 // a multiple of the 4-row tile
+  if (k.control === undefined || half === 0 || work < RECURRENCE_PARALLEL_MIN) {
+    ;(k.exports[name] as (...a: number[]) => void)(...args(0, B))
+    return
+  }
+  onBothThreads(k, name, args(0, half), args(half, B))
+}
+/** Recurrences below this many multiply-adds (all steps) stay on one thread. */
+const RECURRENCE_PARALLEL_MIN = 1 << 20
 
 /**
  * The B operand stays resident at the bottom of the heap: a recurrent layer multiplies by the
