@@ -6,7 +6,9 @@ self.onmessage = ({ data: { module, memory, control } }) => {
   const ctl = new Int32Array(control)
   // ctl[0]: 1 = a job is posted, −1 = stop; ctl[1]: 1 = done; ctl[2]: the kernel, an index into
   // this list (wasm.ts, SECOND_THREAD_KERNELS); ctl[3]: how many arguments; ctl[4…]: the arguments.
-  const run = ['matmul', 'lstmForward', 'lstmBackward', 'gruForward', 'gruBackward'].map((name) => kernels[name])
+  const run = ['matmul', 'lstmForward', 'lstmBackward', 'gruForward', 'gruBackward'].map(
+    (name) => kernels[name],
+  )
   for (;;) {
     Atomics.wait(ctl, 0, 0)
     if (Atomics.load(ctl, 0) === -1) break

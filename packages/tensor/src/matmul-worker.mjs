@@ -8,7 +8,9 @@ const kernels = new WebAssembly.Instance(module, { env: { memory, abort: () => {
 const ctl = new Int32Array(control)
 // ctl[0]: 1 = a job is posted, −1 = stop; ctl[1]: 1 = done; ctl[2]: the kernel, an index into
 // this list (wasm.ts, SECOND_THREAD_KERNELS); ctl[3]: how many arguments; ctl[4…]: the arguments.
-const KERNELS = ['matmul', 'lstmForward', 'lstmBackward', 'gruForward', 'gruBackward'].map((name) => kernels[name])
+const KERNELS = ['matmul', 'lstmForward', 'lstmBackward', 'gruForward', 'gruBackward'].map(
+  (name) => kernels[name],
+)
 for (;;) {
   Atomics.wait(ctl, 0, 0)
   const state = Atomics.load(ctl, 0)

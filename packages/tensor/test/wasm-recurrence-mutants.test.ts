@@ -202,6 +202,53 @@ describe('wasm recurrences at the sizes where the backward pass’s layout matte
   )
 })
 
+/** Row `b` of every step of a `[steps, B, width]` array, as `[steps, 1, width]`. */
+const rowOf = (a: Float32Array, steps: number, B: number, width: number, b: number): Float32Array => {
+  const out = new Float32Array(steps * width)
+  for (let t = 0; t < steps; t++) out.set(a.subarray((t * B + b) * width, (t * B + b + 1) * width), t * width)
+  return out
+}
+
+/**
+ * A whole batch, large enough for its rows to be split over the two threads where a second one
+ * runs (`wasmRecurrenceRows`: from 2²⁰ multiply-adds over all steps; B = 13 puts rows 0–3 on this
+ * thread and 4–12 on the other), against each row run alone (one row never splits): outputs,
+ * final states, ∂xp and the initial states' cotangents are the same bits.
+ */
+const checkRowsIndependent = (c: Case) => {
+  const { operands: q, lengths, probe, steps, batch: B, hidden: H, G } = c
+  const all = { xp: data(q.xp), W_hh: data(q.W), b_hh: data(q.b), h0: data(q.h0), c0: data(q.c0) }
+  const cot = { W_hh: all.W_hh, dy: data(probe.dy), dh: data(probe.dh), dc: data(probe.dc) }
+  const run = (sizes: I.RecurrenceSizes, a: typeof all, d: typeof cot, ls: number[]) => {
+    const f = c.lstm
+      ? I.wasmLstmForward(sizes, { ...a, lengths: ls }, true)
+      : I.wasmGruForward(sizes, { ...a, lengths: ls }, true)
+    const tape = f.tape as I.RecurrenceTape
+    const g = c.lstm ? I.wasmLstmBackward(tape, d) : I.wasmGruBackward(tape, d)
+    return { output: f.output, h: f.h, c: f.c, dxp: g.dxp, dh0: g.dh0, dc0: g.dc0 }
+  }
+  const whole = run({ steps, batch: B, hidden: H }, all, cot, lengths)
+  const same = (a: Float32Array, b: Float32Array, what: string) =>
+    expect(identical(T.tensor(a), T.tensor(b)), what).toBe(true)
+  for (let b = 0; b < B; b++) {
+    const state = (a: Float32Array) => a.slice(b * H, (b + 1) * H)
+    const one = run(
+      { steps, batch: 1, hidden: H },
+      { ...all, xp: rowOf(all.xp, steps, B, G * H, b), h0: state(all.h0), c0: state(all.c0) },
+      { ...cot, dy: rowOf(cot.dy, steps, B, H, b), dh: state(cot.dh), dc: state(cot.dc) },
+      [lengths[b]],
+    )
+    same(rowOf(whole.output, steps, B, H, b), one.output, `output, row ${b}`)
+    same(state(whole.h), one.h, `h, row ${b}`)
+    same(rowOf(whole.dxp, steps, B, G * H, b), one.dxp, `∂xp, row ${b}`)
+    same(state(whole.dh0), one.dh0, `∂h0, row ${b}`)
+    if (c.lstm) {
+      same(state(whole.c as Float32Array), one.c as Float32Array, `c, row ${b}`)
+      same(state(whole.dc0 as Float32Array), one.dc0 as Float32Array, `∂c0, row ${b}`)
+    }
+  }
+}
+
 describe('wasm recurrences equal the f64 recurrence in tensor ops', () => {
   test.prop([cases], runs)('forward: outputs and final states; no tape unless asked', checkForward)
   test.prop([cases], runs)('backward: the cotangents of xp, W_hh, b_hh and the initial states', checkBackward)
@@ -221,4 +268,10 @@ describe('wasm recurrences equal the f64 recurrence in tensor ops', () => {
         checkForward(c)
         checkBackward(c)
       })
+  // T = 6, B = 13, H = 72: 6·13·G·72² ≥ 2²⁰ multiply-adds for both cells.
+  for (const lstm of [true, false])
+    it(`${lstm ? 'LSTM' : 'GRU'}: batch rows split over two threads give the bits of each row run alone`, () =>
+      checkRowsIndependent(
+        makeCase({ seed: 5, lstm, steps: 6, batch: 13, hidden: 72 }, [6, 0, 3, 6, 1, 6, 5, 6, 2, 6, 6, 4, 6]),
+      ))
 })
