@@ -13,7 +13,7 @@ import { allocate } from './dtype.ts'
 import { DTypeError, ShapeError, showShape } from './errors.ts'
 import { matmulJob } from './matmul.ts'
 import { optionKinds, readOptions } from './options.ts'
-import { broadcastShapes, sameShape } from './shape.ts'
+import { broadcastShapes } from './shape.ts'
 import { broadcastTo, reshape } from './structure.ts'
 import { fromStorage, isTensor, type Storage, type Tensor } from './tensor.ts'
 import { emit, untraced } from './trace.ts'
@@ -36,6 +36,19 @@ const FUSED = {
   activation: optionKinds.oneOf(ACTIVATIONS),
 }
 
+/**
+ * Whether `addend` broadcasts to `out` by repeating whole along the leading axes: its shape,
+ * without leading 1s, is the output's trailing axes (and it is not empty).
+ */
+const trailing = (addend: readonly number[], out: readonly number[]): boolean => {
+  let lead = 0
+  while (lead < addend.length && addend[lead] === 1) lead++
+  const tail = addend.slice(lead)
+  if (tail.length > out.length) return false
+  const outTail = out.slice(out.length - tail.length)
+  return tail.every((d, i) => d === outTail[i]) && tail.reduce((a, b) => a * b, 1) > 0
+}
+
 /** Product, addend and activation without a fused kernel: one pass over the product's values. */
 const unfused = (
   job: MatmulJob,
@@ -46,12 +59,16 @@ const unfused = (
   const product = (currentBackend().matmul(job) ?? reference.matmul(job)) as Storage
   const values = product.read()
   const out = allocate(job.dtype, values.length) as Float32Array | Float64Array
-  out.set(values)
-  if (addend !== undefined) {
-    const add = sameShape(addend.shape, outShape)
-      ? addend.data
-      : untraced(() => broadcastTo(addend, outShape)).data
-    for (let i = 0; i < out.length; i++) out[i] += add[i]
+  if (addend === undefined) out.set(values)
+  else if (trailing(addend.shape, outShape)) {
+    // The addend repeats along the leading axes (a bias [n] or [1, n]): added row by row, never
+    // laid out at the output's size.
+    const add = addend.data
+    const k = add.length
+    for (let o = 0; o < out.length; o += k) for (let j = 0; j < k; j++) out[o + j] = values[o + j] + add[j]
+  } else {
+    const add = untraced(() => broadcastTo(addend, outShape)).data
+    for (let i = 0; i < out.length; i++) out[i] = values[i] + add[i]
   }
   ACTIVATION_RULES[activation].inPlace(out)
   return { device: 'cpu', read: () => out }

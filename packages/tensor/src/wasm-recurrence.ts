@@ -341,11 +341,13 @@ const backward = (tape: RecurrenceTape, a: BackwardIn): RecurrenceGrads => {
     { aRow: 4, aCol: 4 * G * Hp, bRow: 4 * Hp, bCol: 4 },
   )
   k.columnSums(4 * dZ, rows, G * Hp, 4 * at.acc, 4 * at.db)
-  const dW = new Float32Array(G * H * H)
-  for (let r = 0; r < G * H; r++) {
-    const from = at.dW + (Math.floor(r / H) * Hp + (r % H)) * Hp
-    dW.set(f32.subarray(from, from + H), r * H)
-  }
+  // ∂W_hh's rows out of [G·Hp, Hp] (in one piece when H is a whole number of vectors).
+  const dW = Hp === H ? f32.slice(at.dW, at.dW + G * H * H) : new Float32Array(G * H * H)
+  if (Hp !== H)
+    for (let r = 0; r < G * H; r++) {
+      const from = at.dW + (Math.floor(r / H) * Hp + (r % H)) * Hp
+      dW.set(f32.subarray(from, from + H), r * H)
+    }
   return {
     dxp: takePadded(f32, at.dz, rows, G, H),
     dW_hh: dW,

@@ -17,12 +17,22 @@ const fused = fc
     fc.boolean(),
     fc.boolean(),
     fc.constantFrom(...ACTS),
-    fc.constantFrom('none', 'bias', 'full', 'row'),
+    fc.constantFrom('none', 'bias', 'bias1', 'scalar', 'full', 'row'),
   )
   .chain(([batch, m, k, n, ta, tb, activation, kind]) => {
     const lead = batch > 0 ? [batch] : []
     const addendShape =
-      kind === 'bias' ? [n] : kind === 'full' ? [...lead, m, n] : kind === 'row' ? [m, 1] : undefined
+      kind === 'bias'
+        ? [n]
+        : kind === 'bias1'
+          ? [1, n]
+          : kind === 'scalar'
+            ? []
+            : kind === 'full'
+              ? [...lead, m, n]
+              : kind === 'row'
+                ? [m, 1]
+                : undefined
     return fc.tuple(
       tensorOf([...lead, ...(ta ? [k, m] : [m, k])]),
       tensorOf([...lead, ...(tb ? [n, k] : [k, n])]),
