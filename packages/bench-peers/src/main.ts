@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url'
 import * as brainjs from './brain.ts'
 import * as lib from './library.ts'
 import { CELLS, type CellKind, describe, LECTURE, type LstmSize, MAIN, T } from './library.ts'
-import { ratio, type Timing, table, timeIt } from './measure.ts'
+import { medianOf, paired, ratio, type Sampler, stepSampler, type Timing, table, timeIt } from './measure.ts'
+import { startTorch, type TorchConfig, type TorchServer } from './torch.ts'
 import * as tfjs from './tfjs.ts'
 
 const quick = process.argv.includes('--quick')
@@ -124,23 +125,6 @@ table(
 
 // ---------------------------------------------------------------- LSTM and GRU training
 
-interface TorchReport {
-  config: {
-    version: string
-    threads: number
-    interop_threads: number
-    blas: string
-    blas_library: string
-    openblas_threads: string
-    loaded_libraries: string[]
-    mkl: boolean
-    mkldnn: boolean
-    config_head: string[]
-    parallel_info: string[]
-  }
-  results: { name: string; cell: string; steps_per_s: number; samples: number; reps: number }[]
-}
-
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
 
 /** Debian's reference BLAS (package libblas3), which LD_LIBRARY_PATH puts before the alternatives' choice. */
@@ -166,144 +150,165 @@ const TORCH_VARIANTS: readonly {
         : `no reference BLAS at ${REFERENCE_BLAS_DIR} (Debian: apt-get install libblas3)`,
   },
 ]
-
-/** PyTorch via the system python under one variant, when it can import torch; otherwise the reason it cannot. */
-const runTorch = (
-  variant: (typeof TORCH_VARIANTS)[number],
-  jobs: (LstmSize & { cell: string })[],
-): TorchReport | string => {
-  const python = '/usr/bin/python3'
-  const { OPENBLAS_CORETYPE: _c, OPENBLAS_L2_SIZE: _l, ...base } = process.env
-  const env = variant.env(base)
-  if (typeof env === 'string') return env
-  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8', env })
-  if (probe.error !== undefined || probe.status !== 0) {
-    return `${python} cannot import torch (${probe.error?.message ?? probe.stderr.trim().split('\n').pop()})`
-  }
-  const run = spawnSync(python, [here('./torch_lstm.py'), JSON.stringify(jobs), String(6 * scale)], {
-    encoding: 'utf8',
-    timeout: 300_000,
-    env,
-  })
-  if (run.status !== 0) return `torch_lstm.py failed: ${run.error?.message ?? run.stderr.trim()}`
-  return JSON.parse(run.stdout.trim().split('\n').pop()!) as TorchReport
-}
+const { OPENBLAS_CORETYPE: _coretype, OPENBLAS_L2_SIZE: _l2, ...torchBase } = process.env
+const torchServers = TORCH_VARIANTS.map((variant) => {
+  const env = variant.env(torchBase)
+  const server: TorchServer | string = !withTorch
+    ? 'skipped (--no-torch)'
+    : typeof env === 'string'
+      ? env
+      : startTorch(env)
+  return { label: variant.label, server }
+})
 
 interface TrainingRow {
   readonly who: string
   readonly rate: number // training steps (batch updates) per second
+  /** The library's rate in the rounds it alternated with this row. */
+  readonly libraryRate: number
   readonly timing?: Timing
   readonly note?: string
 }
 
-const rows = new Map<string, TrainingRow[]>()
-const rowKey = (cell: CellKind, s: LstmSize) => `${cell}|${s.name}`
-const addRow = (cell: CellKind, s: LstmSize, row: TrainingRow): void => {
-  rows.set(rowKey(cell, s), [...(rows.get(rowKey(cell, s)) ?? []), row])
-}
 const sizes = [MAIN, LECTURE]
 const trainingOptions = (s: LstmSize, slow: boolean) =>
   s === MAIN
-    ? { samples: 5, minSeconds: 0.3, budget: (slow ? 12 : 6) * scale }
-    : { samples: 5, minSeconds: 0.2, budget: 4 * scale }
+    ? { rounds: 5, minSeconds: 0.3, budget: (slow ? 16 : 8) * scale }
+    : { rounds: 5, minSeconds: 0.2, budget: 6 * scale }
 const NAME: Record<CellKind, { lib: string; tf: string; brain: string; torch: string }> = {
   lstm: { lib: 'rnn(lstm())', tf: 'layers.lstm', brain: 'LSTMTimeStep', torch: 'nn.LSTM' },
   gru: { lib: 'rnn(gru())', tf: 'layers.gru', brain: 'GRUTimeStep', torch: 'nn.GRU' },
 }
 
-for (const cell of CELLS)
-  for (const s of sizes) {
-    const { step } = lib.recurrentTrainer(cell, s)
-    const t = await timeIt(step, trainingOptions(s, false))
-    addRow(cell, s, { who: `library ${NAME[cell].lib} fast path`, rate: 1 / t.seconds, timing: t })
-  }
-for (const be of ['cpu', 'wasm'] as const) {
-  await tfjs.useBackend(be)
-  for (const cell of CELLS)
-    for (const s of sizes) {
-      const trainer = tfjs.recurrentTrainer(cell, s)
-      const t = await timeIt(trainer.step, trainingOptions(s, be === 'cpu'))
-      trainer.dispose()
-      addRow(cell, s, { who: `tfjs-layers ${be} ${NAME[cell].tf}`, rate: 1 / t.seconds, timing: t })
-    }
+/** A peer of one (cell, size): its sampler, made just before its rounds, or why it cannot run. */
+interface Peer {
+  readonly who: string
+  readonly slow: boolean
+  readonly start: () => Promise<{ sampler: Sampler; note?: () => string; dispose?: () => void } | string>
 }
+const peersOf = (cell: CellKind, s: LstmSize): Peer[] => [
+  ...(['cpu', 'wasm'] as const).map((be) => ({
+    who: `tfjs-layers ${be} ${NAME[cell].tf}`,
+    slow: be === 'cpu',
+    start: async () => {
+      await tfjs.useBackend(be)
+      const trainer = tfjs.recurrentTrainer(cell, s)
+      return { sampler: stepSampler(trainer.step), dispose: trainer.dispose }
+    },
+  })),
+  {
+    who: `brain.js ${NAME[cell].brain}`,
+    slow: true,
+    start: async () => {
+      const trainer = brainjs.recurrentTrainer(cell, s)
+      // One train call = B sequences = one batch-equivalent.
+      return { sampler: stepSampler(trainer.step), note: () => `B = ${s.B} sequences per call` }
+    },
+  },
+  ...torchServers.map(({ label, server }) => ({
+    who: `PyTorch ${NAME[cell].torch}, ${label}`,
+    slow: false,
+    start: async () =>
+      typeof server === 'string'
+        ? server
+        : { sampler: server.sampler({ ...s, cell: NAME[cell].torch.slice(3) }) },
+  })),
+]
+
+/**
+ * Every peer alternates with the library (`paired`): the library's rounds run beside each peer's,
+ * so each ratio compares samples taken within seconds of each other. The library's own row is the
+ * median over all its rounds.
+ */
+const rows = new Map<string, TrainingRow[]>()
+const rowKey = (cell: CellKind, s: LstmSize) => `${cell}|${s.name}`
 for (const cell of CELLS)
   for (const s of sizes) {
-    const trainer = brainjs.recurrentTrainer(cell, s)
-    const t = await timeIt(trainer.step, trainingOptions(s, true))
-    addRow(cell, s, {
-      who: `brain.js ${NAME[cell].brain}`,
-      rate: 1 / t.seconds, // one train call = B sequences = one batch-equivalent
-      timing: t,
-      note: `${(trainer.sequences / t.seconds).toFixed(1)} sequences/s${s.B > 1 ? ` ÷ ${s.B}` : ''}`,
-    })
-  }
-const torchJobs = CELLS.flatMap((cell) => sizes.map((s) => ({ ...s, cell: NAME[cell].torch.slice(3) })))
-const torchReports: { label: string; report: TorchReport | string }[] = []
-for (const variant of TORCH_VARIANTS) {
-  const report = withTorch ? runTorch(variant, torchJobs) : 'skipped (--no-torch)'
-  torchReports.push({ label: variant.label, report })
-  for (const cell of CELLS)
-    for (const s of sizes) {
-      const who = `PyTorch ${NAME[cell].torch}, ${variant.label}`
-      if (typeof report === 'string') {
-        addRow(cell, s, { who, rate: Number.NaN, note: report })
+    const library = stepSampler(lib.recurrentTrainer(cell, s).step)
+    const list: TrainingRow[] = []
+    const all: number[] = []
+    for (const peer of peersOf(cell, s)) {
+      const started = await peer.start()
+      if (typeof started === 'string') {
+        list.push({ who: peer.who, rate: Number.NaN, libraryRate: Number.NaN, note: started })
         continue
       }
-      const r = report.results.find((x) => x.name === s.name && x.cell === NAME[cell].torch.slice(3))!
-      addRow(cell, s, {
-        who,
-        rate: r.steps_per_s,
-        timing: { seconds: 1 / r.steps_per_s, samples: r.samples, reps: r.reps },
-        note: `torch ${report.config.version}, libblas.so.3 = ${report.config.blas_library}, OPENBLAS_NUM_THREADS=${report.config.openblas_threads}`,
+      const r = await paired(library, started.sampler, trainingOptions(s, peer.slow))
+      started.dispose?.()
+      all.push(...r.librarySamples)
+      list.push({
+        who: peer.who,
+        rate: 1 / r.peer.seconds,
+        libraryRate: 1 / r.library.seconds,
+        timing: r.peer,
+        note: started.note?.(),
       })
     }
+    const mine = all.length > 0 ? 1 / medianOf(all) : Number.NaN
+    rows.set(rowKey(cell, s), [
+      { who: `library ${NAME[cell].lib} fast path (all rounds)`, rate: mine, libraryRate: mine },
+      ...list,
+    ])
+  }
+const torchConfigs: { label: string; config: TorchConfig | string }[] = []
+for (const { label, server } of torchServers) {
+  if (typeof server === 'string') {
+    torchConfigs.push({ label, config: server })
+    continue
+  }
+  torchConfigs.push({ label, config: await server.config().catch((e: Error) => e.message) })
+  server.close()
 }
 
 for (const cell of CELLS)
   for (const s of sizes) {
     const list = rows.get(rowKey(cell, s))!
-    const mine = list[0].rate
     const unit = s.B > 1 ? 'batch-equivalents/s' : 'steps/s'
+    const pairRatio = (r: TrainingRow) => r.libraryRate / r.rate
     table(
-      `${cell.toUpperCase()} training, ${describe(s)}: forward + BPTT + update (${unit}; "library vs" = library / row)`,
-      ['implementation', unit, 'samples×reps', 'library vs', 'note'],
-      list.map((r) => [
+      `${cell.toUpperCase()} training, ${describe(s)}: forward + BPTT + update (${unit}; "library beside" = the library in the rounds alternating with that row; "library vs" = library beside / row)`,
+      ['implementation', unit, 'samples×reps', 'library beside', 'library vs', 'note'],
+      list.map((r, i) => [
         r.who,
         Number.isFinite(r.rate) ? r.rate.toFixed(2) : 'n/a',
         r.timing ? `${r.timing.samples}×${r.timing.reps}` : '',
-        r === list[0] ? '1.00×' : ratio(mine, r.rate),
+        i === 0 ? '' : Number.isFinite(r.libraryRate) ? r.libraryRate.toFixed(2) : 'n/a',
+        i === 0 ? '1.00×' : ratio(r.libraryRate, r.rate),
         r.note ?? '',
       ]),
     )
-    const rate = (prefix: string) => list.find((r) => r.who.startsWith(prefix))?.rate ?? Number.NaN
-    const torch1 = rate(`PyTorch ${NAME[cell].torch}, OpenBLAS, 1 thread`)
+    const vs = (prefix: string) => {
+      const r = list.find((x) => x.who.startsWith(prefix))
+      return r === undefined ? Number.NaN : pairRatio(r)
+    }
+    const torch1 = `PyTorch ${NAME[cell].torch}, OpenBLAS, 1 thread`
     if (s === MAIN) {
-      check(`main ${cell}: library ≥ 0.5× PyTorch (OpenBLAS, 1 thread)`, mine / torch1, 0.5)
-      check(`main ${cell}: library ≥ 12× tfjs-wasm`, mine / rate('tfjs-layers wasm'), 12)
+      check(`main ${cell}: library ≥ 0.5× PyTorch (OpenBLAS, 1 thread)`, vs(torch1), 0.5)
+      check(`main ${cell}: library ≥ 12× tfjs-wasm`, vs('tfjs-layers wasm'), 12)
     } else {
-      check(`lecture ${cell}: library ≥ 2× brain.js`, mine / rate('brain.js'), 2)
-      check(`lecture ${cell}: library ≥ 6× PyTorch (OpenBLAS, 1 thread)`, mine / torch1, 6)
+      check(`lecture ${cell}: library ≥ 2× brain.js`, vs('brain.js'), 2)
+      check(`lecture ${cell}: library ≥ 6× PyTorch (OpenBLAS, 1 thread)`, vs(torch1), 6)
     }
   }
 console.log(
   '\nbrain.js trains each sequence on its own (predict step t+1 from t: T−1 steps, output layer of size I, ' +
-    'RMSProp-style update per sequence); its figure is sequences/s ÷ B. tfjs runs batch-major [B, T, I] through ' +
+    'RMSProp-style update per sequence); its figure is calls/s with B sequences per call. tfjs runs batch-major [B, T, I] through ' +
     'tf.sequential([tf.layers.lstm|gru({ returnSequences: true })]).trainOnBatch with SGD; the library and PyTorch ' +
-    'use time-major [T, B, I], MSE against a fixed random target, SGD (lr 0.01).',
+    'use time-major [T, B, I], MSE against a fixed random target, SGD (lr 0.01). Each peer\'s samples alternate ' +
+    'with the library\'s (PyTorch answers from a child process between them).',
 )
-for (const { label, report } of torchReports) {
-  if (typeof report === 'string') {
-    console.log(`\nPyTorch (${label}): ${report}`)
+for (const { label, config } of torchConfigs) {
+  if (typeof config === 'string') {
+    console.log(`\nPyTorch (${label}): ${config}`)
     continue
   }
   console.log(
-    `\nPyTorch (${label}): torch ${report.config.version}, get_num_threads() = ${report.config.threads}, ` +
-      `BLAS_INFO=${report.config.blas}, libblas.so.3 = ${report.config.blas_library}, ` +
-      `OPENBLAS_NUM_THREADS=${report.config.openblas_threads}, MKL ${report.config.mkl ? 'yes' : 'no'}, ` +
-      `oneDNN ${report.config.mkldnn ? 'yes' : 'no'}`,
+    `\nPyTorch (${label}): torch ${config.version}, get_num_threads() = ${config.threads}, ` +
+      `BLAS_INFO=${config.blas}, libblas.so.3 = ${config.blas_library}, ` +
+      `OPENBLAS_NUM_THREADS=${config.openblas_threads}, MKL ${config.mkl ? 'yes' : 'no'}, ` +
+      `oneDNN ${config.mkldnn ? 'yes' : 'no'}`,
   )
-  console.log(`  libraries loaded: ${report.config.loaded_libraries.join(', ')}`)
+  console.log(`  libraries loaded: ${config.loaded_libraries.join(', ')}`)
 }
 
 // ---------------------------------------------------------------- memory

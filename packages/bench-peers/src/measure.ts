@@ -66,3 +66,61 @@ export const table = (title: string, header: string[], rows: (string | number)[]
 
 export const ratio = (x: number, y: number): string =>
   Number.isFinite(x) && Number.isFinite(y) && y > 0 ? `${(x / y).toFixed(2)}×` : 'n/a'
+
+/** Something timed in samples: `run(reps)` makes `reps` calls and resolves to the seconds they took. */
+export interface Sampler {
+  readonly run: (reps: number) => Promise<number>
+}
+
+/** A sampler over a step function (which may return a promise, awaited before the clock reads). */
+export const stepSampler = (step: () => unknown): Sampler => ({
+  run: async (reps) => {
+    const t0 = performance.now()
+    for (let i = 0; i < reps; i++) {
+      const r = step()
+      if (r instanceof Promise) await r
+    }
+    return (performance.now() - t0) / 1000
+  },
+})
+
+/** One warm-up call, then the calls per sample that make a sample last at least `minSeconds`. */
+const calibrate = async (s: Sampler, minSeconds: number): Promise<{ reps: number; first: number }> => {
+  await s.run(1)
+  let reps = 1
+  let first = await s.run(1)
+  while (first < minSeconds) {
+    reps = Math.ceil(reps * Math.max(2, (minSeconds / Math.max(first, 1e-6)) * 1.2))
+    first = await s.run(reps)
+  }
+  return { reps, first }
+}
+
+/**
+ * The library and a peer timed in turn: each calibrated, then `rounds` rounds (fewer when the
+ * budget runs out, at least one) of one library sample followed by one peer sample; medians of
+ * each. The slow and fast phases of a shared machine then fall on both sides of the ratio.
+ */
+export const paired = async (
+  library: Sampler,
+  peer: Sampler,
+  { rounds = 5, minSeconds = 0.2, budget = 8 }: TimingOptions & { readonly rounds?: number } = {},
+): Promise<{ library: Timing; peer: Timing; librarySamples: number[] }> => {
+  const a = await calibrate(library, minSeconds)
+  const b = await calibrate(peer, minSeconds)
+  const n = Math.max(1, Math.min(rounds, Math.floor(budget / (a.first + b.first))))
+  const mine: number[] = []
+  const theirs: number[] = []
+  for (let r = 0; r < n; r++) {
+    mine.push((await library.run(a.reps)) / a.reps)
+    theirs.push((await peer.run(b.reps)) / b.reps)
+  }
+  return {
+    library: { seconds: median(mine), samples: n, reps: a.reps },
+    peer: { seconds: median(theirs), samples: n, reps: b.reps },
+    librarySamples: mine,
+  }
+}
+
+/** The median of a non-empty list. */
+export const medianOf = (xs: readonly number[]): number => median([...xs])

@@ -1,6 +1,12 @@
 """PyTorch nn.LSTM / nn.GRU training steps per second (forward, backward, SGD), printed as one JSON object.
 
 Usage: python3 torch_lstm.py '[{"name": "main", "cell": "LSTM", "B": 32, "T": 35, "I": 64, "H": 128}, ...]' [budget]
+       python3 torch_lstm.py --serve
+
+With --serve it answers one JSON line per request line on stdin, so that the caller can take its
+samples in turn with its own (the benchmark's paired rounds): {"job": {...size...}, "reps": n}
+runs n steps of that size's trainer (built and warmed up on first use) and answers {"seconds": s};
+{"config": true} answers the configuration report below.
 
 Each step: zero the gradients, run nn.LSTM (or nn.GRU) over a time-major [T, B, I] input, mean
 squared error of the outputs against a fixed random target, backward, torch.optim.SGD step. The
@@ -85,7 +91,28 @@ def config():
     }
 
 
+def serve():
+    trainers = {}
+    for line in sys.stdin:
+        request = json.loads(line)
+        if request.get("config"):
+            print(json.dumps(config()), flush=True)
+            continue
+        key = json.dumps(request["job"], sort_keys=True)
+        if key not in trainers:
+            trainers[key] = trainer(request["job"])
+            trainers[key]()  # warm-up
+        step = trainers[key]
+        t0 = time.perf_counter()
+        for _ in range(int(request["reps"])):
+            step()
+        print(json.dumps({"seconds": time.perf_counter() - t0}), flush=True)
+
+
 def main():
+    if sys.argv[1:2] == ["--serve"]:
+        serve()
+        return
     sizes = json.loads(sys.argv[1])
     budget = float(sys.argv[2]) if len(sys.argv) > 2 else 6.0
     results = []

@@ -46,6 +46,7 @@ export {
   type RecurrenceSizes,
   type RecurrenceTape,
   type VectorFunction,
+  wasmColumnSums,
   wasmGruBackward,
   wasmGruForward,
   wasmLstmBackward,

@@ -11,6 +11,10 @@ import { normalizeAxes, sizeOf, stridesOf } from './shape.ts'
 import { copyStrided } from './strided.ts'
 import { fromData, type Tensor } from './tensor.ts'
 import { emit } from './trace.ts'
+import { wasmColumnSums } from './wasm-recurrence.ts'
+
+/** f32 sums over leading axes of at least this many elements run in WebAssembly (same bits). */
+const WASM_SUM_MIN = 1 << 14
 
 /** Which axes to reduce (default: all) and whether to keep them as length-1 axes. */
 export interface ReduceOptions {
@@ -83,6 +87,12 @@ export const sum = (x: Tensor, options: ReduceOptions = {}): Tensor => {
       ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
       : x.shape.filter((_, i) => !axes.includes(i))
     const data = x.data
+    // One block of f32 rows: the same sums (f64, rows in order, one rounding) in WebAssembly.
+    const fast =
+      outer === 1 && x.dtype === 'f32' && n * inner >= WASM_SUM_MIN
+        ? wasmColumnSums(data as Float32Array, n, inner)
+        : undefined
+    if (fast !== undefined) return emit('sum', [x], attrs, fromData(fast, outShape, x.dtype))
     const acc = new Float64Array(outer * inner)
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < n; j++) {

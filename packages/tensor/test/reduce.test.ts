@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import * as T from '../src/index.ts'
-import { assertClose, numRuns, shape, TOL, tensorOf, values } from './kit.ts'
+import { assertClose, EDGE_INPUTS, identical, numRuns, shape, TOL, tensorOf, values } from './kit.ts'
 
 const runs = { numRuns: numRuns() }
 const withAxis = shape({ minRank: 1 }).chain((s) =>
@@ -77,4 +77,33 @@ describe('reductions', () => {
     expect(() => T.logSumExp(T.zeros([2], 'i32'))).toThrow(T.DTypeError)
     expect(() => T.softmax(T.zeros([2, 3]), { axis: -3 })).toThrow(T.ArgumentError)
   })
+  // f32 sums over leading axes of 2¹⁴ elements or more run in WebAssembly: f64 accumulation over
+  // the rows in order and one rounding, the bits of the f64 sum rounded to f32.
+  test.prop(
+    [
+      fc
+        .integer({ min: 1, max: 70 })
+        .chain((cols) =>
+          fc.tuple(
+            fc.integer({ min: Math.ceil(2 ** 14 / cols), max: Math.ceil(2 ** 14 / cols) + 40 }),
+            fc.constant(cols),
+            fc.integer({ min: 0, max: 2 ** 30 }),
+            fc.subarray([...EDGE_INPUTS]),
+          ),
+        ),
+    ],
+    { numRuns: numRuns(20) },
+  )(
+    'f32 sums over the leading axis of large arrays equal the f64 sums rounded once',
+    ([rows, cols, seed, edges]) => {
+      const x = T.toTypedArray(T.mul(T.randn(T.key(seed), [rows, cols]), 1e3)) as Float32Array
+      edges.forEach((e, i) => {
+        x[(i * 7919) % x.length] = e
+      })
+      const t = T.tensor(x, { shape: [rows, cols] })
+      const want = T.cast(T.sum(T.cast(t, 'f64'), { axis: 0 }), 'f32')
+      expect(identical(T.sum(t, { axis: 0 }), want)).toBe(true)
+      expect(identical(T.sum(T.reshape(t, [1, rows, cols]), { axis: [0, 1] }), want)).toBe(true)
+    },
+  )
 })
