@@ -38,6 +38,14 @@ export interface Cell<P extends Tree = any, S extends Tree = any> {
    * lengths (padded steps keep the state and output 0). Must equal folding `stepProjected`.
    */
   scanProjected?(params: P, state: S, projected: Tensor, lengths: readonly number[]): [S, Tensor]
+  /**
+   * Optional, beside `scanProjected`: the whole layer over raw inputs `[T, B, I]`, where the cell
+   * has a faster way for these arguments than projecting the inputs first (the WebAssembly
+   * recurrence projects them inside its own call); undefined where it has none, and `rnn` then
+   * projects and runs `scanProjected`. Must equal
+   * `scanProjected(params, state, inputProjection(params, inputs), lengths)`.
+   */
+  scan?(params: P, state: S, inputs: Tensor, lengths: readonly number[]): [S, Tensor] | undefined
 }
 
 /** Activation functions a cell can be built with (Lecture §3.2 uses linear `g` and `h`): `T.ACTIVATIONS`. */

@@ -14,7 +14,7 @@ import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import { affine, type Cell, checkSizes, splitGates } from './cell.ts'
 import { checkStep } from './check.ts'
-import { gruScanProjected } from './fast/gru-sequence.ts'
+import { gruScan, gruScanProjected } from './fast/gru-sequence.ts'
 import { uniformRecurrent } from './init.ts'
 
 export interface GruOptions {
@@ -91,6 +91,8 @@ export const gru = (options: GruOptions = {}): Cell<GruParams, Tensor> => {
     // Fast path: the whole recurrence as one op with a hand-written backward (fast/gru-sequence.ts).
     scanProjected: (p, h, xp, ls) =>
       gruScanProjected({ ...p, b_hh: p.b_hh ?? T.zeros([p.W_hh.shape[0]], p.W_hh.dtype) }, h, xp, ls),
+    // The whole layer, input projection included, in one WebAssembly call where that runs.
+    scan: gruScan,
   }
   return cell
 }

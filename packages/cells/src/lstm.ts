@@ -26,7 +26,7 @@ import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import { type Activation, activate, affine, type Cell, checkSizes, splitGates } from './cell.ts'
 import { checkStep } from './check.ts'
-import { lstmScanProjected } from './fast/lstm-sequence.ts'
+import { lstmScan, lstmScanProjected } from './fast/lstm-sequence.ts'
 import { forgetBias as setForgetBias, uniformRecurrent } from './init.ts'
 import { scanSteps } from './rnn.ts'
 
@@ -190,7 +190,7 @@ export const lstm = (options: LstmOptions = {}): Cell<LstmParams, LstmState> => 
     inputSize: (p) => p.W_ih.shape[1],
     inputProjection: (p, xs) => affine(xs, p.W_ih, p.b_ih),
     stepProjected: update,
-    ...(fusable ? { scanProjected } : {}),
+    ...(fusable ? { scanProjected, scan: lstmScan } : {}),
   }
   return cell
 }

@@ -113,12 +113,11 @@ export const rnn = <P extends Tree, S extends Tree>(
       // Fast path: the input half of every step in one product, hoisted out of the time loop;
       // and, where the cell has one, the whole recurrence as one op with its own backward pass.
       if (fast && cell.scanProjected) {
-        const [state, output] = cell.scanProjected(
-          p,
-          state0,
-          cell.inputProjection!(p, xs),
-          ls ?? Array(batch).fill(steps),
-        )
+        const lengths = ls ?? Array(batch).fill(steps)
+        // Where the cell runs the whole layer, projection included, in one op: that op.
+        const whole = cell.scan?.(p, state0, xs, lengths)
+        if (whole !== undefined) return { output: whole[1], state: whole[0] }
+        const [state, output] = cell.scanProjected(p, state0, cell.inputProjection!(p, xs), lengths)
         return { output, state }
       }
       const inputs = fast ? cell.inputProjection!(p, xs) : xs

@@ -11,12 +11,18 @@ import { assertClose, EXACT, TOL } from '@recurrent/testkit'
 import { describe, expect, it } from 'vitest'
 import { type Cell, type GruParams, gru, lstm, rnn } from '../src/index.ts'
 
-type Member = 'inputProjection' | 'stepProjected' | 'scanProjected'
+type Member = 'inputProjection' | 'stepProjected' | 'scanProjected' | 'scan'
 
 /** gru() with the given fast members only, counting the calls of each method. */
 const spyCell = (keep: readonly Member[]) => {
   const base = gru()
-  const calls: Record<string, number> = { step: 0, inputProjection: 0, stepProjected: 0, scanProjected: 0 }
+  const calls: Record<string, number> = {
+    step: 0,
+    inputProjection: 0,
+    stepProjected: 0,
+    scanProjected: 0,
+    scan: 0,
+  }
   const counted =
     <A extends unknown[], R>(name: string, f: (...a: A) => R) =>
     (...a: A): R => {
@@ -39,6 +45,7 @@ const spyCell = (keep: readonly Member[]) => {
     ...(keep.includes('scanProjected')
       ? { scanProjected: counted('scanProjected', base.scanProjected!.bind(base)) }
       : {}),
+    ...(keep.includes('scan') ? { scan: counted('scan', base.scan!.bind(base)) } : {}),
   }
   return { cell, calls }
 }
@@ -49,6 +56,7 @@ const MEMBER_SETS: Member[][] = [
   ['stepProjected'],
   ['inputProjection', 'stepProjected'],
   ['inputProjection', 'stepProjected', 'scanProjected'],
+  ['inputProjection', 'stepProjected', 'scanProjected', 'scan'],
 ]
 
 describe('rnn takes the fast path exactly when allowed and the cell has inputProjection and stepProjected', () => {
@@ -61,16 +69,30 @@ describe('rnn takes the fast path exactly when allowed and the cell has inputPro
         const { output } = rnn(cell, fast === undefined ? {} : { fast }).apply(p, xs, { lengths: [4, 2] })
         const fastPath = fast !== false && keep.includes('inputProjection') && keep.includes('stepProjected')
         const scanned = fastPath && keep.includes('scanProjected')
+        // scan is asked first; in f64 it declines (the wasm recurrence is f32) and rnn projects.
         expect(calls).toEqual({
           step: fastPath ? 0 : 4,
           inputProjection: fastPath ? 1 : 0,
           stepProjected: fastPath && !scanned ? 4 : 0,
           scanProjected: scanned ? 1 : 0,
+          scan: scanned && keep.includes('scan') ? 1 : 0,
         })
         // Every path computes the same layer.
         const reference = rnn(gru(), { fast: false }).apply(p, xs, { lengths: [4, 2] })
         assertClose(output, reference.output, TOL.f64)
       })
+})
+
+describe('rnn runs the cell’s scan when it takes the arguments', () => {
+  it('f32 under the default provider: scan alone, no projection and no scanProjected', () => {
+    const { cell, calls } = spyCell(['inputProjection', 'stepProjected', 'scanProjected', 'scan'])
+    const p = cell.init(T.key(1), { inputSize: 2, hiddenSize: 3 })
+    const xs = T.randn(T.key(2), [4, 2, 2])
+    const { output } = rnn(cell).apply(p, xs, { lengths: [4, 2] })
+    expect(calls).toEqual({ step: 0, inputProjection: 0, stepProjected: 0, scanProjected: 0, scan: 1 })
+    const reference = rnn(gru(), { fast: false }).apply(p, xs, { lengths: [4, 2] })
+    assertClose(output, reference.output, TOL.f32)
+  })
 })
 
 describe('without lengths every step is valid', () => {

@@ -1,6 +1,7 @@
 /**
  * The f32 LSTM and GRU recurrences in WebAssembly (`wasmRecurrence` chooses them under the default
- * provider) equal the TypeScript loop of the same fused op (run under `T.reference`, which the
+ * provider; `rnn` runs them through the cell's `scan`, the input projection inside the same call)
+ * equal the TypeScript loop of the same fused op (run under `T.reference`, which the
  * predicate sends there) and the readable per-step cell in f64, to TOL.f32: outputs, final states
  * and gradients through `grad` with respect to every parameter, the inputs and the initial state.
  * Sizes cover odd batches and hidden sizes that are not multiples of the vector width (4) or the
@@ -113,6 +114,22 @@ for (const [name, cell, isLstm] of [
         ? I.wasmLstmForward({ steps: 4, batch: 3, hidden: H }, { ...args, c0: zeros }, false)
         : I.wasmGruForward({ steps: 4, batch: 3, hidden: H }, args, false)
       expect(identical(output, I.fromData(kernel.output, [4, 3, H], 'f32'))).toBe(true)
+    })
+    it('runs the whole layer, projection included, as one op (Cell.scan) exactly where the wasm path runs', () => {
+      const c = cell as Cell
+      const p = c.init(T.key(4), { inputSize: 3, hiddenSize: 6 }) as unknown as Record<string, Tensor>
+      const xs = T.randn(T.key(5), [3, 2, 3])
+      const state0 = c.initialState(p, 2)
+      const lengths = [3, 1]
+      const whole = c.scan?.(p, state0, xs, lengths)
+      expect(whole).toBeDefined()
+      // The same bits as the projected path: x·W_ihᵀ + b_ih by the same kernel, then the recurrence.
+      const projected = c.scanProjected!(p, state0, c.inputProjection!(p, xs), lengths)
+      expect(identical((whole as [T.Tree, Tensor])[1], projected[1])).toBe(true)
+      // Elsewhere it declines and rnn projects first: another provider, f64, mismatched dtypes.
+      expect(T.withBackend(T.reference, () => c.scan?.(p, state0, xs, lengths))).toBeUndefined()
+      expect(c.scan?.(toF64(p), toF64(state0), toF64(xs), lengths)).toBeUndefined()
+      expect(c.scan?.(p, toF64(state0), xs, lengths)).toBeUndefined()
     })
     it(
       'outputs and states equal the TypeScript loop and the f64 per-step cell',

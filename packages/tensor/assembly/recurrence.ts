@@ -500,6 +500,19 @@ export function gruBackward(
 }
 
 /**
+ * dst[r, j] += bias[j] over `rows` rows of `cols` f32 columns (cols a multiple of 4): the input
+ * projection's bias, added once to every step's row.
+ */
+export function addBias(dst: usize, rows: i32, cols: i32, bias: usize): void {
+  const row = <usize>cols << 2
+  let p = dst
+  for (let r = 0; r < rows; r++) {
+    for (let j: usize = 0; j < row; j += 16) v128.store(p + j, f32x4.add(v128.load(p + j), v128.load(bias + j)))
+    p += row
+  }
+}
+
+/**
  * dst[j] = Σ_r src[r, j] over `rows` rows of `cols` f32 columns, accumulated in f64 (acc: scratch
  * of `cols` f64), rounded to f32 once: the bias gradient of a recurrence, Σ over steps and batch.
  */

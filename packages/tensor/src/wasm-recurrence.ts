@@ -33,6 +33,7 @@ interface RecurrenceExports {
   packForward(w: number, dst: number, gates: number, H: number, Hp: number): void
   packBackward(w: number, dst: number, gates: number, H: number, Hp: number): void
   columnSums(src: number, rows: number, cols: number, acc: number, dst: number): void
+  addBias(dst: number, rows: number, cols: number, bias: number): void
 }
 
 /**
@@ -154,6 +155,41 @@ const takePadded = (
   for (let r = 0; r < rows * blocks; r++) out.set(heap.subarray(from + r * Hp, from + r * Hp + H), r * H)
   return out
 }
+/**
+ * Copies a weight of G gate blocks of H rows of `width` values (`src`, `[G·H, width]`) into the heap
+ * at `to` as G blocks of Hp rows (the extra rows 0).
+ */
+const putPaddedRows = (
+  heap: Float32Array,
+  to: number,
+  src: Float32Array,
+  G: number,
+  H: number,
+  width: number,
+) => {
+  const Hp = padded(H)
+  if (Hp === H) {
+    heap.set(src, to)
+    return
+  }
+  heap.fill(0, to, to + G * Hp * width)
+  for (let g = 0; g < G; g++) heap.set(src.subarray(g * H * width, (g + 1) * H * width), to + g * Hp * width)
+}
+/** The inverse of putPaddedRows: `[G·H, width]` out of G blocks of Hp rows at `from`. */
+const takePaddedRows = (
+  heap: Float32Array,
+  from: number,
+  G: number,
+  H: number,
+  width: number,
+): Float32Array => {
+  const Hp = padded(H)
+  if (Hp === H) return heap.slice(from, from + G * H * width)
+  const out = new Float32Array(G * H * width)
+  for (let g = 0; g < G; g++)
+    out.set(heap.subarray(from + g * Hp * width, from + (g * Hp + H) * width), g * H * width)
+  return out
+}
 const putLengths = (i32: Int32Array, at: number, lengths: readonly number[]) => {
   for (let b = 0; b < lengths.length; b++) i32[at + b] = Math.max(0, Math.min(lengths[b], 0x7fffffff))
 }
@@ -174,14 +210,31 @@ export interface RecurrenceTape {
   readonly sizes: RecurrenceSizes
   readonly lengths: readonly number[]
   readonly saved: Float32Array
+  /** Present when the forward call projected the inputs itself (`ForwardIn.input`). */
+  readonly input?: { readonly x: Float32Array; readonly W_ih: Float32Array; readonly size: number }
 }
 
 /** Floats saved per element of `[T, B, Hp]`: LSTM i, f, g, o, tanh c, h_{t−1}, c_{t−1}; GRU r, z, n, gh_n, h_{t−1}. */
 const SAVED = { lstm: 7, gru: 5 } as const
 const GATES = { lstm: 4, gru: 3 } as const
 
+/**
+ * The input projection run inside the call, instead of a given `xp`: `xp = x·W_ihᵀ + b_ih` from x
+ * `[T, B, size]`, W_ih `[G·H, size]` and b_ih `[G·H]`, with the inputs resident for the whole
+ * sequence; the backward call then also returns ∂x, ∂W_ih and ∂b_ih.
+ */
+export interface InputProjection {
+  readonly x: Float32Array
+  readonly W_ih: Float32Array
+  readonly b_ih: Float32Array
+  readonly size: number
+}
+
 interface ForwardIn {
-  readonly xp: Float32Array
+  /** `[T, B, G·H]`: x·W_ihᵀ + b_ih (ignored when `input` is given). */
+  readonly xp?: Float32Array
+  /** The inputs and their weights, projected inside the call. */
+  readonly input?: InputProjection
   readonly W_hh: Float32Array
   readonly b_hh: Float32Array
   readonly h0: Float32Array
@@ -204,7 +257,13 @@ const forward = (cell: 'lstm' | 'gru', sizes: RecurrenceSizes, a: ForwardIn, sav
   const Hp = padded(H)
   const nP = Math.ceil((G * Hp) / 8) * 8
   const n = T * B * Hp
+  const In = a.input
+  const size = In?.size ?? 0
   const { at, floats } = layout({
+    x: T * B * size,
+    wih: G * Hp * size,
+    bih: In ? G * Hp : 0,
+    pscratch: 16 * size,
     xp: T * B * G * Hp,
     w: G * H * H,
     packed: H * nP,
@@ -216,8 +275,25 @@ const forward = (cell: 'lstm' | 'gru', sizes: RecurrenceSizes, a: ForwardIn, sav
     z: B * nP,
     saved: save ? SAVED[cell] * n : 0,
   })
-  const { f32, i32, k } = heapFor(floats)
-  putPadded(f32, at.xp, a.xp, T * B, G, H)
+  const { f32, i32, k, kernels } = heapFor(floats)
+  if (In === undefined) putPadded(f32, at.xp, a.xp as Float32Array, T * B, G, H)
+  else {
+    // xp = x·W_ihᵀ + b_ih into [T·B, G·Hp] (W_ih's padded rows give 0 columns), in place.
+    f32.set(In.x, at.x)
+    putPaddedRows(f32, at.wih, In.W_ih, G, H, size)
+    putPadded(f32, at.bih, In.b_ih, 1, G, H)
+    if (T * B > 0 && size > 0)
+      wasmProductInPlace(
+        kernels as Parameters<typeof wasmProductInPlace>[0],
+        { a: 4 * at.x, b: 4 * at.wih, c: 4 * at.xp, scratch: 4 * at.pscratch },
+        T * B,
+        size,
+        G * Hp,
+        { aRow: 4 * size, aCol: 4, bRow: 4, bCol: 4 * size },
+      )
+    else f32.fill(0, at.xp, at.xp + T * B * G * Hp)
+    k.addBias(4 * at.xp, T * B, G * Hp, 4 * at.bih)
+  }
   f32.set(a.W_hh, at.w)
   putPadded(f32, at.bh, a.b_hh, 1, G, H)
   putPadded(f32, at.h, a.h0, B, 1, H)
@@ -256,6 +332,7 @@ const forward = (cell: 'lstm' | 'gru', sizes: RecurrenceSizes, a: ForwardIn, sav
             sizes,
             lengths: [...a.lengths],
             saved: f32.slice(at.saved, at.saved + SAVED[cell] * n),
+            ...(In ? { input: { x: In.x, W_ih: In.W_ih, size } } : {}),
           },
         }
       : {}),
@@ -271,6 +348,8 @@ export interface RecurrenceGrads {
   readonly dh0: Float32Array
   /** The LSTM's ∂c_0. */
   readonly dc0?: Float32Array
+  /** When the forward call projected the inputs: ∂x `[T, B, size]`, ∂W_ih `[G·H, size]`, ∂b_ih `[G·H]`. */
+  readonly input?: { readonly dx: Float32Array; readonly dW_ih: Float32Array; readonly db_ih: Float32Array }
 }
 
 interface BackwardIn {
@@ -281,6 +360,53 @@ interface BackwardIn {
   readonly dc?: Float32Array
 }
 
+type ProductKernels = Parameters<typeof wasmProductInPlace>[0]
+
+/**
+ * The input projection's backward on the resident ∂xp (`at.dz`, `[T·B, G·Hp]`): ∂x = ∂xp·W_ih and
+ * ∂W_ih = ∂xpᵀ·x, one product each (split over the second thread like any large product).
+ */
+const inputGrads = (
+  kernels: unknown,
+  f32: Float32Array,
+  at: Readonly<Record<'dz' | 'x' | 'wih' | 'dx' | 'dWih' | 'iscratch', number>>,
+  input: NonNullable<RecurrenceTape['input']>,
+  { G, H, Hp, rows, size }: { G: number; H: number; Hp: number; rows: number; size: number },
+): { dx: Float32Array; dW_ih: Float32Array } => {
+  if (rows === 0 || size === 0)
+    return { dx: new Float32Array(rows * size), dW_ih: new Float32Array(G * H * size) }
+  f32.set(input.x, at.x)
+  putPaddedRows(f32, at.wih, input.W_ih, G, H, size)
+  const k = kernels as ProductKernels
+  wasmProductInPlace(
+    k,
+    { a: 4 * at.dz, b: 4 * at.wih, c: 4 * at.dx, scratch: 4 * at.iscratch },
+    rows,
+    G * Hp,
+    size,
+    {
+      aRow: 4 * G * Hp,
+      aCol: 4,
+      bRow: 4 * size,
+      bCol: 4,
+    },
+  )
+  wasmProductInPlace(
+    k,
+    { a: 4 * at.dz, b: 4 * at.x, c: 4 * at.dWih, scratch: 4 * at.iscratch },
+    G * Hp,
+    rows,
+    size,
+    {
+      aRow: 4,
+      aCol: 4 * G * Hp,
+      bRow: 4 * size,
+      bCol: 4,
+    },
+  )
+  return { dx: f32.slice(at.dx, at.dx + rows * size), dW_ih: takePaddedRows(f32, at.dWih, G, H, size) }
+}
+
 const backward = (tape: RecurrenceTape, a: BackwardIn): RecurrenceGrads => {
   const { cell, sizes, lengths } = tape
   const { steps: T, batch: B, hidden: H } = sizes
@@ -289,6 +415,8 @@ const backward = (tape: RecurrenceTape, a: BackwardIn): RecurrenceGrads => {
   const nP = Math.ceil(Hp / 8) * 8
   const n = T * B * Hp
   const rows = T * B
+  const In = tape.input
+  const size = In?.size ?? 0
   const { at, floats } = layout({
     dy: n,
     dh: B * Hp,
@@ -304,6 +432,12 @@ const backward = (tape: RecurrenceTape, a: BackwardIn): RecurrenceGrads => {
     scratch: 16 * rows,
     db: G * Hp,
     acc: 2 * G * Hp,
+    x: rows * size,
+    wih: G * Hp * size,
+    dx: rows * size,
+    dWih: G * Hp * size,
+    dbih: In ? G * Hp : 0,
+    iscratch: In ? 16 * Math.max(rows, G * Hp) : 0,
   })
   const { f32, i32, k, kernels } = heapFor(floats)
   putPadded(f32, at.dy, a.dy, T * B, 1, H)
@@ -366,7 +500,18 @@ const backward = (tape: RecurrenceTape, a: BackwardIn): RecurrenceGrads => {
       const from = at.dW + (Math.floor(r / H) * Hp + (r % H)) * Hp
       dW.set(f32.subarray(from, from + H), r * H)
     }
+  const input = In === undefined ? undefined : inputGrads(kernels, f32, at, In, { G, H, Hp, rows, size })
+  if (input !== undefined && cell === 'gru') k.columnSums(4 * at.dz, rows, G * Hp, 4 * at.acc, 4 * at.dbih)
   return {
+    ...(input === undefined
+      ? {}
+      : {
+          input: {
+            ...input,
+            // ∂b_ih = Σ rows of ∂xp: the LSTM's ∂xp is ∂z, so its ∂b_ih is ∂b_hh.
+            db_ih: takePadded(f32, cell === 'lstm' ? at.db : at.dbih, 1, G, H),
+          },
+        }),
     dxp: takePadded(f32, at.dz, rows, G, H),
     dW_hh: dW,
     db_hh: takePadded(f32, at.db, 1, G, H),

@@ -202,6 +202,50 @@ describe('wasm recurrences at the sizes where the backward pass’s layout matte
   )
 })
 
+/**
+ * The input projection inside the call (`ForwardIn.input`): x `[T, B, size]`, W_ih and b_ih drawn
+ * from the case's seed; outputs, states and every cotangent (∂x, ∂W_ih, ∂b_ih with the rest)
+ * against the f64 recurrence over `x·W_ihᵀ + b_ih` in tensor ops.
+ */
+const checkProjected = (c: Case, size: number) => {
+  const close = closeTo(tolerance(c))
+  const { operands: q, lengths, probe, steps, batch: B, hidden: H, G } = c
+  const k = T.split(T.key(c.seed + 1), 3)
+  const x = T.uniform(k[0], [steps, B, size], -1, 1)
+  const W_ih = T.uniform(k[1], [G * H, size], -1, 1)
+  const b_ih = T.uniform(k[2], [G * H], -1, 1)
+  const sizes = { steps, batch: B, hidden: H }
+  const input = { x: data(x), W_ih: data(W_ih), b_ih: data(b_ih), size }
+  const args = { input, W_hh: data(q.W), b_hh: data(q.b), h0: data(q.h0), c0: data(q.c0), lengths }
+  const f = c.lstm ? I.wasmLstmForward(sizes, args, true) : I.wasmGruForward(sizes, args, true)
+  type Inputs = Operands & { readonly x: T.Tensor; readonly W_ih: T.Tensor; readonly b_ih: T.Tensor }
+  const run = (o: Inputs) => {
+    const xp = T.add(T.matmul(o.x, o.W_ih, { transposeB: true }), o.b_ih)
+    return reference(c.lstm, { ...o, xp }, lengths)
+  }
+  const all = T.treeMap({ ...q, x, W_ih, b_ih }, f64) as Inputs
+  const want = run(all)
+  close(f.output, want.output, 'output')
+  close(f.h, want.h, 'h')
+  if (c.lstm) close(f.c, want.c, 'c')
+  const cot = { W_hh: args.W_hh, dy: data(probe.dy), dh: data(probe.dh), dc: data(probe.dc) }
+  const tape = f.tape as I.RecurrenceTape
+  const g = c.lstm ? I.wasmLstmBackward(tape, cot) : I.wasmGruBackward(tape, cot)
+  const p = T.treeMap(probe, f64) as typeof probe
+  const d = grad((o: Inputs) => {
+    const r = run(o)
+    const s = T.add(T.sum(T.mul(r.output, p.dy)), T.sum(T.mul(r.h, p.dh)))
+    return c.lstm ? T.add(s, T.sum(T.mul(r.c, p.dc))) : s
+  })(all)
+  close(g.input?.dx, d.x, '∂x')
+  close(g.input?.dW_ih, d.W_ih, '∂W_ih')
+  close(g.input?.db_ih, d.b_ih, '∂b_ih')
+  close(g.dW_hh, d.W, '∂W_hh')
+  close(g.db_hh, d.b, '∂b_hh')
+  close(g.dh0, d.h0, '∂h0')
+  if (c.lstm) close(g.dc0, d.c0, '∂c0')
+}
+
 /** Row `b` of every step of a `[steps, B, width]` array, as `[steps, 1, width]`. */
 const rowOf = (a: Float32Array, steps: number, B: number, width: number, b: number): Float32Array => {
   const out = new Float32Array(steps * width)
@@ -252,6 +296,20 @@ const checkRowsIndependent = (c: Case) => {
 describe('wasm recurrences equal the f64 recurrence in tensor ops', () => {
   test.prop([cases], runs)('forward: outputs and final states; no tape unless asked', checkForward)
   test.prop([cases], runs)('backward: the cotangents of xp, W_hh, b_hh and the initial states', checkBackward)
+  test.prop([cases, fc.integer({ min: 1, max: 6 })], runs)(
+    'with the input projection inside the call: outputs, states and every cotangent, ∂x, ∂W_ih and ∂b_ih too',
+    checkProjected,
+  )
+  // Products split over the two threads: T·B = 70 rows, G·H·size ≥ 2²² multiply-adds over them.
+  for (const lstm of [true, false])
+    it(`${lstm ? 'LSTM' : 'GRU'}, T = 2, B = 35, H = 61, size 320: the projection's products on two threads`, () =>
+      checkProjected(
+        makeCase(
+          { seed: 3, lstm, steps: 2, batch: 35, hidden: 61 },
+          Array.from({ length: 35 }, (_, b) => 2 - (b % 3)),
+        ),
+        320,
+      ))
   // Scratch space larger than the first 64 KiB page of memory, below the operands: B = 70, H = 64
   // (the forward's per-step gates, 70·256 floats for the LSTM); H = 256 (the backward's per-step
   // product, 70·256 floats).

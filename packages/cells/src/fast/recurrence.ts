@@ -31,6 +31,35 @@ export const wasmRecurrence = (dtype: T.DType, plain: boolean): boolean => {
   return (provider === T.auto || provider === T.wasm) && I.wasmRecurrenceAvailable()
 }
 
+/**
+ * Whether a whole layer over raw inputs (`lstmLayer`, `gruLayer`) can take these operands: the
+ * WebAssembly recurrence runs for f32 here (`wasmRecurrence`), and x `[T, B, I]`, the weights
+ * (`W_ih` `[G·H, I]`, `b_ih` and `b_hh` `[G·H]`, `W_hh` `[G·H, H]`, G = `gates`) and each state `[B, H]` are
+ * all f32 with the shapes of one layer. Anything else takes the projected path, which reports
+ * what is wrong.
+ */
+export const layerOperands = (
+  x: Tensor,
+  w: { readonly W_ih: Tensor; readonly b_ih: Tensor; readonly W_hh: Tensor; readonly b_hh: Tensor },
+  states: readonly Tensor[],
+  gates: number,
+): boolean => {
+  if (x.rank !== 3 || w.W_hh.rank !== 2 || !wasmRecurrence(x.dtype, true)) return false
+  const [, B, size] = x.shape
+  const [G, H] = w.W_hh.shape
+  if (G !== gates * H) return false
+  const all = [x, w.W_ih, w.b_ih, w.W_hh, w.b_hh, ...states]
+  const same = (t: Tensor, shape: readonly number[]) =>
+    t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i])
+  return (
+    all.every((t) => t.dtype === 'f32') &&
+    same(w.W_ih, [G, size]) &&
+    same(w.b_ih, [G]) &&
+    same(w.b_hh, [G]) &&
+    states.every((s) => same(s, [B, H]))
+  )
+}
+
 /** An f32 tensor's elements (the WebAssembly recurrence's operands). */
 export const f32 = (t: Tensor): Float32Array => I.dataOf(t) as Float32Array
 
