@@ -185,6 +185,38 @@ for (const [name, cell, isLstm] of [
   })
 }
 
+describe('stacked wasm layers: the tapes left in linear memory', () => {
+  // Each forward call leaves its tape in linear memory until something else lays operands out
+  // there: the second layer's forward (and the loss's products) move the first layer's out, the
+  // second layer's backward reads its own in place. Gradients equal the TypeScript loop's.
+  for (const readout of [
+    'a product (which moves the last tape out too)',
+    'elementwise (the last tape stays)',
+  ])
+    it(`an LSTM over a GRU over an LSTM, f32, padded, read out by ${readout}: every gradient equals the TypeScript loop’s`, () => {
+      const layers = [rnn(lstm()), rnn(gru()), rnn(lstm())]
+      const sizes = [3, 6, 5, 4]
+      const params = layers.map((l, i) =>
+        l.init(T.key(10 + i), { inputSize: sizes[i], hiddenSize: sizes[i + 1] }),
+      ) as unknown as Record<string, Tensor>[]
+      const xs = T.randn(T.key(20), [5, 3, 3])
+      const W = T.randn(T.key(21), [4, 2])
+      const lengths = [5, 2, 4]
+      const loss = (q: { params: Record<string, Tensor>[]; W: Tensor }) => {
+        let h = xs
+        q.params.forEach((p, i) => {
+          h = layers[i].apply(p as never, h, { lengths }).output
+        })
+        if (readout.startsWith('a product'))
+          return T.sum(T.mul(T.tanh(T.matmul(h, q.W)), T.tanh(T.matmul(h, q.W))))
+        return T.sum(T.mul(T.tanh(h), T.sum(q.W)))
+      }
+      const fast = grad(loss)({ params, W })
+      const ts = T.withBackend(T.reference, () => grad(loss)({ params, W }))
+      closeTree(fast as T.Tree, ts as T.Tree, 'stacked gradient vs TypeScript loop')
+    })
+})
+
 describe('wasmRecurrence (the documented predicate)', () => {
   it('holds for plain f32 cells under the default provider or T.wasm, and nowhere else', () => {
     expect(wasmRecurrence('f32', true)).toBe(true)

@@ -21,7 +21,15 @@
  *
  * Internal API (`@recurrent/tensor/internal`): used by `@recurrent/cells`' fused sequence ops.
  */
-import { WASM_BASE, wasmExports, wasmHeap, wasmProductInPlace, wasmRecurrenceRows } from './wasm.ts'
+import {
+  WASM_BASE,
+  wasmExports,
+  wasmHeap,
+  wasmKeepUntilClaimed,
+  wasmProductInPlace,
+  wasmRecurrenceRows,
+  wasmView,
+} from './wasm.ts'
 
 /**
  * The exports laid out here. The four recurrence kernels (`lstmForward`, `lstmBackward`,
@@ -54,19 +62,23 @@ export type VectorFunction = 'exp' | 'sigmoid' | 'tanh'
 const KIND: Record<VectorFunction, number> = { exp: 0, sigmoid: 1, tanh: 2 }
 
 /** Float (4-byte) slots from the start of the operands, each block aligned to a whole f32x4. */
-const layout = <K extends string>(sizes: Record<K, number>): { at: Record<K, number>; floats: number } => {
+const layout = <K extends string>(
+  sizes: Record<K, number>,
+  from = WASM_BASE / 4,
+): { at: Record<K, number>; floats: number } => {
   const at = {} as Record<K, number>
-  let next = WASM_BASE / 4
+  let next = from
   for (const key of Object.keys(sizes) as K[]) {
     at[key] = next
     next += Math.ceil(sizes[key] / 4) * 4
   }
+  // Floats from WASM_BASE to the end of the last block (what the caller reserves).
   return { at, floats: next - WASM_BASE / 4 }
 }
 
 type Heap = { kernels: { exports: Readonly<Record<string, unknown>> }; f32: Float32Array; i32: Int32Array }
-const heapFor = (floats: number): Heap & { k: RecurrenceExports } => {
-  const heap = wasmHeap(4 * floats)
+const heapFor = (floats: number, keep = false): Heap & { k: RecurrenceExports } => {
+  const heap = wasmHeap(4 * floats, keep)
   if (typeof heap === 'string') throw new Error(`wasm recurrence: ${heap}`)
   return { ...heap, k: heap.kernels.exports as unknown as RecurrenceExports }
 }
@@ -202,16 +214,34 @@ export interface RecurrenceSizes {
 }
 
 /**
- * What the backward pass needs from a forward pass (opaque): the gates and previous states,
- * copied out of linear memory once at the end of the forward call.
+ * What the backward pass needs from a forward pass (opaque): the gates and previous states. They
+ * stay where the forward call wrote them in linear memory until anything else lays operands out
+ * there (`wasmKeepUntilClaimed`), and are copied out only then; a backward call that comes first
+ * reads them in place.
  */
 export interface RecurrenceTape {
   readonly cell: 'lstm' | 'gru'
   readonly sizes: RecurrenceSizes
   readonly lengths: readonly number[]
-  readonly saved: Float32Array
+  /** Floats saved (`SAVED[cell]·T·B·Hp`). */
+  readonly savedLength: number
+  /** The saved data once copied out of linear memory (until then it is read in place). */
+  readonly copied: { saved?: Float32Array }
   /** Present when the forward call projected the inputs itself (`ForwardIn.input`). */
   readonly input?: { readonly x: Float32Array; readonly W_ih: Float32Array; readonly size: number }
+}
+
+/** The tape whose saved data is still in linear memory, from float `at`. */
+let inPlace: { readonly tape: RecurrenceTape; readonly at: number } | undefined
+const keepInPlace = (tape: RecurrenceTape, at: number): void => {
+  inPlace = { tape, at }
+  wasmKeepUntilClaimed(() => {
+    const held = inPlace
+    inPlace = undefined
+    const view = wasmView()
+    if (held !== undefined && view !== undefined)
+      held.tape.copied.saved = view.slice(held.at, held.at + held.tape.savedLength)
+  })
 }
 
 /** Floats saved per element of `[T, B, Hp]`: LSTM i, f, g, o, tanh c, h_{t−1}, c_{t−1}; GRU r, z, n, gh_n, h_{t−1}. */
@@ -321,27 +351,31 @@ const forward = (cell: 'lstm' | 'gru', sizes: RecurrenceSizes, a: ForwardIn, sav
       4 * at.h,
       ...tail(b0, b1),
     ])
+  const tape: RecurrenceTape | undefined = save
+    ? {
+        cell,
+        sizes,
+        lengths: [...a.lengths],
+        savedLength: SAVED[cell] * n,
+        copied: {},
+        ...(In ? { input: { x: In.x, W_ih: In.W_ih, size } } : {}),
+      }
+    : undefined
+  if (tape !== undefined) keepInPlace(tape, at.saved)
   return {
     output: takePadded(f32, at.out, T * B, 1, H),
     h: takePadded(f32, at.h, B, 1, H),
     ...(cell === 'lstm' ? { c: takePadded(f32, at.c, B, 1, H) } : {}),
-    ...(save
-      ? {
-          tape: {
-            cell,
-            sizes,
-            lengths: [...a.lengths],
-            saved: f32.slice(at.saved, at.saved + SAVED[cell] * n),
-            ...(In ? { input: { x: In.x, W_ih: In.W_ih, size } } : {}),
-          },
-        }
-      : {}),
+    ...(tape ? { tape } : {}),
   }
 }
 
 /** What the backward pass returns: the cotangents of `xp`, `W_hh`, `b_hh` and the initial state. */
 export interface RecurrenceGrads {
-  /** `[T, B, G·H]`: ∂xp (for the GRU, the input part's cotangent, which differs from ∂gh in n). */
+  /**
+   * `[T, B, G·H]`: ∂xp (for the GRU, the input part's cotangent, which differs from ∂gh in n);
+   * empty when the forward call projected the inputs itself (`input` carries ∂x, ∂W_ih, ∂b_ih).
+   */
   readonly dxp: Float32Array
   readonly dW_hh: Float32Array
   readonly db_hh: Float32Array
@@ -417,32 +451,43 @@ const backward = (tape: RecurrenceTape, a: BackwardIn): RecurrenceGrads => {
   const rows = T * B
   const In = tape.input
   const size = In?.size ?? 0
-  const { at, floats } = layout({
-    dy: n,
-    dh: B * Hp,
-    dc: cell === 'lstm' ? B * Hp : 0,
-    saved: tape.saved.length,
-    w: G * H * H,
-    packed: G * Hp * nP,
-    lengths: B,
-    dz: rows * G * Hp,
-    dgh: cell === 'gru' ? rows * G * Hp : 0,
-    rec: B * nP,
-    dW: G * Hp * Hp,
-    scratch: 16 * rows,
-    db: G * Hp,
-    acc: 2 * G * Hp,
-    x: rows * size,
-    wih: G * Hp * size,
-    dx: rows * size,
-    dWih: G * Hp * size,
-    dbih: In ? G * Hp : 0,
-    iscratch: In ? 16 * Math.max(rows, G * Hp) : 0,
-  })
-  const { f32, i32, k, kernels } = heapFor(floats)
+  // Saved data still where the forward call wrote it is read there, the operands laid out above it.
+  const kept = inPlace?.tape === tape ? inPlace.at : undefined
+  const { at, floats } = layout(
+    {
+      dy: n,
+      dh: B * Hp,
+      dc: cell === 'lstm' ? B * Hp : 0,
+      saved: kept === undefined ? tape.savedLength : 0,
+      w: G * H * H,
+      packed: G * Hp * nP,
+      lengths: B,
+      dz: rows * G * Hp,
+      dgh: cell === 'gru' ? rows * G * Hp : 0,
+      rec: B * nP,
+      dW: G * Hp * Hp,
+      scratch: 16 * rows,
+      db: G * Hp,
+      acc: 2 * G * Hp,
+      x: rows * size,
+      wih: G * Hp * size,
+      dx: rows * size,
+      dWih: G * Hp * size,
+      dbih: In ? G * Hp : 0,
+      iscratch: In ? 16 * Math.max(rows, G * Hp) : 0,
+    },
+    kept === undefined ? WASM_BASE / 4 : kept + tape.savedLength,
+  )
+  const { f32, i32, k, kernels } = heapFor(floats, kept !== undefined)
+  const savedAt = kept ?? at.saved
+  if (kept === undefined) {
+    const saved = tape.copied.saved
+    if (saved === undefined)
+      throw new Error('wasm recurrence: this tape is in the linear memory of another instance of the kernels')
+    f32.set(saved, at.saved)
+  }
   putPadded(f32, at.dy, a.dy, T * B, 1, H)
   putPadded(f32, at.dh, a.dh, B, 1, H)
-  f32.set(tape.saved, at.saved)
   f32.set(a.W_hh, at.w)
   putLengths(i32, at.lengths, lengths)
   k.packBackward(4 * at.w, 4 * at.packed, G, H, Hp)
@@ -453,7 +498,7 @@ const backward = (tape: RecurrenceTape, a: BackwardIn): RecurrenceGrads => {
       4 * at.dy,
       4 * at.dh,
       4 * at.dc,
-      4 * at.saved,
+      4 * savedAt,
       4 * at.packed,
       4 * at.lengths,
       4 * at.dz,
@@ -468,7 +513,7 @@ const backward = (tape: RecurrenceTape, a: BackwardIn): RecurrenceGrads => {
     wasmRecurrenceRows('gruBackward', B, work, (b0, b1) => [
       4 * at.dy,
       4 * at.dh,
-      4 * at.saved,
+      4 * savedAt,
       4 * at.packed,
       4 * at.lengths,
       4 * at.dz,
@@ -483,7 +528,7 @@ const backward = (tape: RecurrenceTape, a: BackwardIn): RecurrenceGrads => {
   // ∂W_hh = ∂Zᵀ·H_prev over all T·B rows ([G·Hp, T·B]·[T·B, Hp]); ∂b_hh = Σ rows of ∂Z (for the
   // GRU, ∂Z is the recurrent part's cotangent ∂gh).
   const dZ = cell === 'lstm' ? at.dz : at.dgh
-  const hPrev = at.saved + (cell === 'lstm' ? 5 : 4) * n
+  const hPrev = savedAt + (cell === 'lstm' ? 5 : 4) * n
   wasmProductInPlace(
     kernels as Parameters<typeof wasmProductInPlace>[0],
     { a: 4 * dZ, b: 4 * hPrev, c: 4 * at.dW, scratch: 4 * at.scratch },
@@ -512,7 +557,8 @@ const backward = (tape: RecurrenceTape, a: BackwardIn): RecurrenceGrads => {
             db_ih: takePadded(f32, cell === 'lstm' ? at.db : at.dbih, 1, G, H),
           },
         }),
-    dxp: takePadded(f32, at.dz, rows, G, H),
+    // ∂xp leaves linear memory only when the caller projected the inputs itself.
+    dxp: In === undefined ? takePadded(f32, at.dz, rows, G, H) : new Float32Array(0),
     dW_hh: dW,
     db_hh: takePadded(f32, at.db, 1, G, H),
     dh0: takePadded(f32, at.dh, B, 1, H),

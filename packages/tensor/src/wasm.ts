@@ -232,7 +232,14 @@ const kernels = (): Kernels | string => {
 }
 
 let view: Float32Array | undefined
-const reserve = (k: Kernels, bytes: number): Float32Array => {
+/** Run once before the next caller lays operands out in linear memory (`wasmKeepUntilClaimed`). */
+let beforeClaim: (() => void) | undefined
+const reserve = (k: Kernels, bytes: number, keep = false): Float32Array => {
+  if (!keep && beforeClaim !== undefined) {
+    const evict = beforeClaim
+    beforeClaim = undefined
+    evict()
+  }
   const needed = BASE + bytes
   const have = k.memory.buffer.byteLength
   if (needed > have) k.memory.grow(Math.ceil((needed - have) / 65536))
@@ -245,19 +252,42 @@ const reserve = (k: Kernels, bytes: number): Float32Array => {
 /**
  * Linear memory for a kernel that lays out its own operands (`wasm-recurrence.ts`): at least
  * `bytes` from `WASM_BASE`, as an f32 view (and an i32 view of the same bytes). The matmul's
- * resident weight is forgotten, since the caller overwrites it.
+ * resident weight is forgotten, since the caller overwrites it. Whatever was kept until the next
+ * claim (`wasmKeepUntilClaimed`) is first copied out, unless `keep` (the caller lays its
+ * operands out above what was kept, and reads it in place).
  */
 export const wasmHeap = (
   bytes: number,
+  keep = false,
 ): { readonly kernels: Kernels; readonly f32: Float32Array; readonly i32: Int32Array } | string => {
   const k = kernels()
   if (typeof k === 'string') return k
   resident = undefined
-  const f32 = reserve(k, bytes)
+  const f32 = reserve(k, bytes, keep)
   if (i32View === undefined || i32View.buffer !== f32.buffer) i32View = new Int32Array(f32.buffer)
   return { kernels: k, f32, i32: i32View }
 }
 let i32View: Int32Array | undefined
+
+/**
+ * Keeps data left in linear memory by the last call where it is, until the next claim of linear
+ * memory (`wasmHeap` without `keep`, or any product): `evict` then runs first and copies it out.
+ * One holder at a time; a new holder replaces the previous one, whose `evict` runs at once.
+ */
+export const wasmKeepUntilClaimed = (evict: () => void): void => {
+  const previous = beforeClaim
+  beforeClaim = evict
+  previous?.()
+}
+
+/** The current f32 view of linear memory (no claim: for an `evict` copying its data out). */
+export const wasmView = (): Float32Array | undefined => {
+  const k = kernels()
+  if (typeof k === 'string') return undefined
+  if (view === undefined || view.byteLength !== k.memory.buffer.byteLength)
+    view = new Float32Array(k.memory.buffer)
+  return view
+}
 
 /** The module's exports, or the reason it cannot be used here; touches no memory. */
 export const wasmExports = (): Readonly<Record<string, unknown>> | string => {

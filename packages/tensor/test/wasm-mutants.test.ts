@@ -358,6 +358,16 @@ describe('the recurrences over a fresh module', () => {
   it('a backward pass as the first use of a fresh module gives the same bits', async () => {
     const m = await freshRecurrence(getBuiltin)
     const { tape } = gru(I, 3, 70, 64)
+    // The tape stays in this instance's memory until something else claims it; then it is copied
+    // out and any instance can read it.
+    expect(() =>
+      m.wasmGruBackward(tape as I.RecurrenceTape, {
+        W_hh: new Float32Array(192 * 64),
+        dy: new Float32Array(3 * 70 * 64),
+        dh: new Float32Array(70 * 64),
+      }),
+    ).toThrow('another instance')
+    I.wasmVectorFunction('tanh', new Float32Array(4))
     const cot = {
       W_hh: T.toTypedArray(T.uniform(T.key(2), [192 * 64], -1, 1)) as Float32Array,
       dy: new Float32Array(3 * 70 * 64).fill(0.5),
