@@ -12,7 +12,7 @@ import { grad } from '@recurrent/autograd'
 import type { Tensor } from '@recurrent/tensor'
 import * as T from '@recurrent/tensor'
 import * as I from '@recurrent/tensor/internal'
-import { assertClose, EXACT, identical, numRuns, TOL } from '@recurrent/testkit'
+import { assertClose, EDGE_INPUTS, EXACT, identical, numRuns, TOL } from '@recurrent/testkit'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { wasmRecurrence } from '../src/fast/recurrence.ts'
@@ -184,6 +184,54 @@ for (const [name, cell, isLstm] of [
     )
   })
 }
+
+describe('the whole-layer op at the edges', () => {
+  // The projection inside the call (the matmul's tiles, then the SIMD bias pass) against the fused
+  // product outside it, bit for bit: inputs and biases at the edges (±0, subnormals once rounded
+  // to f32, ±30, ±710, ±1e4, NaN), hidden sizes at the vector and tile edges, odd batches.
+  for (const [name, cell] of [
+    ['lstm()', lstm()],
+    ['gru()', gru()],
+  ] as const)
+    it(`${name}: scan gives the bits of projecting first`, () =>
+      fc.assert(
+        fc.property(
+          fc.record({
+            seed: fc.nat({ max: 2 ** 30 }),
+            H: fc.constantFrom(1, 3, 4, 5, 7, 8, 9, 16, 17),
+            B: fc.integer({ min: 1, max: 5 }),
+            I: fc.integer({ min: 1, max: 6 }),
+            edges: fc.array(fc.constantFrom(...EDGE_INPUTS), { minLength: 1, maxLength: 12 }),
+          }),
+          ({ seed, H, B, I: size, edges }) => {
+            const c = cell as Cell
+            const p = c.init(T.key(seed), { inputSize: size, hiddenSize: H }) as unknown as Record<
+              string,
+              Tensor
+            >
+            const x = T.toTypedArray(T.randn(T.key(seed + 1), [3, B, size])) as Float32Array
+            const b = T.toTypedArray(p.b_ih) as Float32Array
+            const xe = Float32Array.from(x)
+            const be = Float32Array.from(b)
+            edges.forEach((e, i) => {
+              xe[(i * 7) % xe.length] = e
+              be[(i * 5) % be.length] = e
+            })
+            const params = { ...p, b_ih: T.tensor(be, { shape: p.b_ih.shape }) }
+            const xs = T.tensor(xe, { shape: [3, B, size] })
+            const state0 = c.initialState(params, B)
+            const lengths = Array.from({ length: B }, (_, i) => 3 - (i % 4))
+            const whole = c.scan?.(params, state0, xs, lengths) as [T.Tree, Tensor]
+            const projected = c.scanProjected!(params, state0, c.inputProjection!(params, xs), lengths)
+            expect(identical(whole[1], projected[1])).toBe(true)
+            T.treeLeaves(whole[0]).forEach((leaf, i) =>
+              expect(identical(leaf, T.treeLeaves(projected[0] as T.Tree)[i])).toBe(true),
+            )
+          },
+        ),
+        runs,
+      ))
+})
 
 describe('stacked wasm layers: the tapes left in linear memory', () => {
   // Each forward call leaves its tape in linear memory until something else lays operands out
