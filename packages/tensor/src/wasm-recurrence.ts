@@ -6,8 +6,11 @@
  * register tiles) and the gate arithmetic with vectorised `exp`, `σ` and `tanh`; the backward pass
  * runs the `∂h`, `∂c` recursion with one `∂z·W_hh` product per step, then `∂W_hh = Σ_t ∂z_tᵀ·h_{t−1}`
  * as one product over all steps (split over the second thread like any large product) and
- * `∂b_hh = Σ_t ∂z_t` accumulated in f64. The input projection `x·W_ihᵀ + b_ih` stays outside
- * (`xp`), and so does its backward (`∂xp` is returned).
+ * `∂b_hh = Σ_t ∂z_t` accumulated in f64. The input projection `x·W_ihᵀ + b_ih` is either given
+ * (`xp`; its cotangent `∂xp` is returned) or run inside the call (`ForwardIn.input`: one product
+ * and a bias pass before the steps; the backward call then returns ∂x, ∂W_ih and ∂b_ih). Batch
+ * rows are split over the second thread where there is one (`wasmRecurrenceRows`), and the tape
+ * stays in linear memory until something else claims it (`wasmKeepUntilClaimed`).
  *
  * Arrays are the row-major data of the tensors: `xp` `[T, B, G·H]` (G = 4 for the LSTM, 3 for the
  * GRU, gate blocks of H), `W_hh` `[G·H, H]`, `b_hh` `[G·H]`, states `[B, H]`, outputs `[T, B, H]`.
