@@ -4,7 +4,7 @@
 self.onmessage = ({ data: { module, memory, control } }) => {
   const kernels = new WebAssembly.Instance(module, { env: { memory, abort: () => {} } }).exports
   const ctl = new Int32Array(control)
-  // ctl[0]: 1 = a job is posted, −1 = stop; ctl[1]: 1 = done; ctl[2]: the kernel, an index into
+  // ctl[0]: 1 = a job is posted, −1 = stop; ctl[1]: 1 = done, 2 = failed; ctl[2]: the kernel, an index into
   // this list (wasm.ts, SECOND_THREAD_KERNELS); ctl[3]: how many arguments; ctl[4…]: the arguments.
   const run = ['matmul', 'lstmForward', 'lstmBackward', 'gruForward', 'gruBackward'].map(
     (name) => kernels[name],
@@ -12,9 +12,15 @@ self.onmessage = ({ data: { module, memory, control } }) => {
   for (;;) {
     Atomics.wait(ctl, 0, 0)
     if (Atomics.load(ctl, 0) === -1) break
-    run[ctl[2]](...ctl.subarray(4, 4 + ctl[3]))
+    // A kernel that traps says so (2) instead of leaving the caller waiting.
+    let done = 1
+    try {
+      run[ctl[2]](...ctl.subarray(4, 4 + ctl[3]))
+    } catch {
+      done = 2
+    }
     Atomics.store(ctl, 0, 0)
-    Atomics.store(ctl, 1, 1)
+    Atomics.store(ctl, 1, done)
     Atomics.notify(ctl, 1)
   }
 }

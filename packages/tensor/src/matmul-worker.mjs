@@ -6,7 +6,7 @@ import { workerData } from 'node:worker_threads'
 const { module, memory, control } = workerData
 const kernels = new WebAssembly.Instance(module, { env: { memory, abort: () => {} } }).exports
 const ctl = new Int32Array(control)
-// ctl[0]: 1 = a job is posted, −1 = stop; ctl[1]: 1 = done; ctl[2]: the kernel, an index into
+// ctl[0]: 1 = a job is posted, −1 = stop; ctl[1]: 1 = done, 2 = failed; ctl[2]: the kernel, an index into
 // this list (wasm.ts, SECOND_THREAD_KERNELS); ctl[3]: how many arguments; ctl[4…]: the arguments.
 const KERNELS = ['matmul', 'lstmForward', 'lstmBackward', 'gruForward', 'gruBackward'].map(
   (name) => kernels[name],
@@ -15,8 +15,14 @@ for (;;) {
   Atomics.wait(ctl, 0, 0)
   const state = Atomics.load(ctl, 0)
   if (state === -1) break
-  KERNELS[ctl[2]](...ctl.subarray(4, 4 + ctl[3]))
+  // A kernel that traps says so (2) instead of leaving the main thread waiting.
+  let done = 1
+  try {
+    KERNELS[ctl[2]](...ctl.subarray(4, 4 + ctl[3]))
+  } catch {
+    done = 2
+  }
   Atomics.store(ctl, 0, 0)
-  Atomics.store(ctl, 1, 1)
+  Atomics.store(ctl, 1, done)
   Atomics.notify(ctl, 1)
 }

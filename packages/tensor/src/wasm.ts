@@ -80,8 +80,9 @@ const BASE = 65536
 let loaded: Kernels | string | undefined
 
 /**
- * The control words both worker scripts read: [0] job posted (1) or stop (−1), [1] done, [2] the
- * kernel (its index in `SECOND_THREAD_KERNELS`), [3] how many arguments, [4…] the arguments.
+ * The control words both worker scripts read: [0] job posted (1) or stop (−1), [1] done (1) or
+ * failed (2), [2] the kernel (its index in `SECOND_THREAD_KERNELS`), [3] how many arguments,
+ * [4…] the arguments.
  */
 const CONTROL_BYTES = 20 * 4
 /** The exports the second thread runs, by index (the worker scripts hold the same list). */
@@ -372,8 +373,14 @@ const onBothThreads = (
   Atomics.store(ctl, 1, 0)
   Atomics.store(ctl, 0, 1)
   Atomics.notify(ctl, 0)
-  run(...here, ...tail)
-  while (Atomics.load(ctl, 1) === 0) Atomics.wait(ctl, 1, 0)
+  try {
+    run(...here, ...tail)
+  } finally {
+    // Even when this half failed, the second thread finishes before anything reuses the memory.
+    while (Atomics.load(ctl, 1) === 0) Atomics.wait(ctl, 1, 0)
+  }
+  if (Atomics.load(ctl, 1) === 2)
+    throw new Error(`wasm ${name}: the kernel failed on the second thread (its half of the work)`)
 }
 
 /**

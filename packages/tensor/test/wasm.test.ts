@@ -8,6 +8,7 @@ import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import { grad } from '../../autograd/src/index.ts'
 import * as T from '../src/index.ts'
+import { wasmRecurrenceRows } from '../src/wasm.ts'
 import { assertClose, f32Products, f64MatmulJob, numRuns, tensorOf } from './kit.ts'
 
 const runs = { numRuns: numRuns(80) }
@@ -107,5 +108,27 @@ describe('wasm matmul kernel', () => {
     const seeded = T.withBackend(T.auto, () => T.matmul(a, b))
     expect(T.toTypedArray(seeded)).toEqual(T.toTypedArray(T.withBackend(T.reference, () => T.matmul(a, b))))
     T.seedDispatch({ '5x5x4NN': 'wasm' })
+  })
+})
+
+describe('the second thread', () => {
+  it('a kernel that traps there is an error here, not a hang, and the thread keeps working', () => {
+    // gruForward over rows [0, 8) with no steps here, and over rows [8, 16) with its state pointer
+    // past the end of linear memory there.
+    const end = 2 ** 31 - 64
+    const args = (b0: number, b1: number) =>
+      b0 === 0
+        ? [0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 4, 4, b0, b1]
+        : [0, 0, 0, end, 0, 0, 0, 0, 1, 16, 4, 4, b0, b1]
+    const call = () => wasmRecurrenceRows('gruForward', 16, 2 ** 30, args)
+    if (T.wasmThreads() === 2) expect(call).toThrow('wasm gruForward: the kernel failed on the second thread')
+    else expect(call).toThrow()
+    const a = T.uniform(T.key(1), [256, 256], -1, 1)
+    const product = T.withBackend(T.wasm, () => T.matmul(a, a))
+    assertClose(
+      product,
+      T.withBackend(T.reference, () => T.matmul(a, a)),
+      f32Products(256),
+    )
   })
 })
