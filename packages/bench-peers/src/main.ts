@@ -17,8 +17,8 @@ import * as brainjs from './brain.ts'
 import * as lib from './library.ts'
 import { CELLS, type CellKind, describe, LECTURE, type LstmSize, MAIN, T } from './library.ts'
 import { medianOf, paired, ratio, type Sampler, stepSampler, type Timing, table, timeIt } from './measure.ts'
-import { startTorch, type TorchConfig, type TorchServer } from './torch.ts'
 import * as tfjs from './tfjs.ts'
+import { startTorch, type TorchConfig, type TorchServer } from './torch.ts'
 
 const quick = process.argv.includes('--quick')
 const withTorch = !process.argv.includes('--no-torch')
@@ -233,8 +233,14 @@ for (const cell of CELLS)
         list.push({ who: peer.who, rate: Number.NaN, libraryRate: Number.NaN, note: started })
         continue
       }
-      const r = await paired(library, started.sampler, trainingOptions(s, peer.slow))
+      const r = await paired(library, started.sampler, trainingOptions(s, peer.slow)).catch(
+        (e: Error) => e.message,
+      )
       started.dispose?.()
+      if (typeof r === 'string') {
+        list.push({ who: peer.who, rate: Number.NaN, libraryRate: Number.NaN, note: `failed: ${r}` })
+        continue
+      }
       all.push(...r.librarySamples)
       list.push({
         who: peer.who,
@@ -294,8 +300,8 @@ console.log(
   '\nbrain.js trains each sequence on its own (predict step t+1 from t: T−1 steps, output layer of size I, ' +
     'RMSProp-style update per sequence); its figure is calls/s with B sequences per call. tfjs runs batch-major [B, T, I] through ' +
     'tf.sequential([tf.layers.lstm|gru({ returnSequences: true })]).trainOnBatch with SGD; the library and PyTorch ' +
-    'use time-major [T, B, I], MSE against a fixed random target, SGD (lr 0.01). Each peer\'s samples alternate ' +
-    'with the library\'s (PyTorch answers from a child process between them).',
+    "use time-major [T, B, I], MSE against a fixed random target, SGD (lr 0.01). Each peer's samples alternate " +
+    "with the library's (PyTorch answers from a child process between them).",
 )
 for (const { label, config } of torchConfigs) {
   if (typeof config === 'string') {
