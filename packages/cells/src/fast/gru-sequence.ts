@@ -19,9 +19,11 @@ import type { GruParams } from '../gru.ts'
 import {
   f32,
   layerOperands,
+  layerWeights,
   recurrenceOp,
   recurrentProduct,
   type WasmSaved as Wasm,
+  wasmLayer,
   wasmRecurrence,
 } from './recurrence.ts'
 
@@ -214,66 +216,8 @@ export const gruScanProjected = (
   return [r.h, r.output]
 }
 
-/** The weights of a whole GRU layer over raw inputs (`gruLayer`). */
-export interface GruLayerWeights {
-  readonly W_ih: Tensor
-  readonly b_ih: Tensor
-  readonly W_hh: Tensor
-  readonly b_hh: Tensor
-}
-
-interface LayerSaved {
-  readonly x: Tensor
-  readonly tape: I.RecurrenceTape
-  readonly W_hh: Tensor
-}
-
 /**
- * A whole f32 GRU layer over raw inputs x `[T, B, I]` as one op, one WebAssembly call each way
- * (as `lstmLayer`): the input projection `x·W_ihᵀ + b_ih` runs inside the call, and the backward
- * call returns ∂x, ∂W_ih and ∂b_ih beside the recurrence's cotangents. It runs only where
- * `wasmRecurrence` holds for f32 operands (`gruScan` checks); it equals
- * `gruSequence(x·W_ihᵀ + b_ih, …)`.
- */
-export const gruLayer = (x: Tensor, weights: GruLayerWeights, h0: Tensor, lengths: readonly number[]): Out =>
-  recurrenceOp(
-    (xs: Tensor, w: GruLayerWeights, [h]: [Tensor], save: boolean): [Out, LayerSaved | null] => {
-      const [steps, B, size] = xs.shape
-      const H = w.W_hh.shape[1]
-      const r = I.wasmGruForward(
-        { steps, batch: B, hidden: H },
-        {
-          input: { x: f32(xs), W_ih: f32(w.W_ih), b_ih: f32(w.b_ih), size },
-          W_hh: f32(w.W_hh),
-          b_hh: f32(w.b_hh),
-          h0: f32(h),
-          lengths,
-        },
-        save,
-      )
-      const out = { output: I.fromData(r.output, [steps, B, H], 'f32'), h: I.fromData(r.h, [B, H], 'f32') }
-      return [out, r.tape ? { x: xs, tape: r.tape, W_hh: w.W_hh } : null]
-    },
-    (r: LayerSaved, ct: Out): [Tensor, GruLayerWeights, Tensor] => {
-      const [steps, B, size] = r.x.shape
-      const [G, H] = r.W_hh.shape
-      const g = I.wasmGruBackward(r.tape, { W_hh: f32(r.W_hh), dy: f32(ct.output), dh: f32(ct.h) })
-      const input = g.input as NonNullable<I.RecurrenceGrads['input']>
-      return [
-        I.fromData(input.dx, [steps, B, size], 'f32'),
-        {
-          W_ih: I.fromData(input.dW_ih, [G, size], 'f32'),
-          b_ih: I.fromData(input.db_ih, [G], 'f32'),
-          W_hh: I.fromData(g.dW_hh, [G, H], 'f32'),
-          b_hh: I.fromData(g.db_hh, [G], 'f32'),
-        },
-        I.fromData(g.dh0, [B, H], 'f32'),
-      ]
-    },
-  )(x, weights, h0)
-
-/**
- * `Cell.scan` of `gru()`: the whole layer as `gruLayer` where the WebAssembly recurrence runs and
+ * `Cell.scan` of `gru()`: the whole layer as one WebAssembly op (`wasmLayer`) where that runs and
  * every operand is f32 with the layer's shapes (absent biases as zeros); undefined otherwise.
  */
 export const gruScan = (
@@ -282,9 +226,8 @@ export const gruScan = (
   xs: Tensor,
   lengths: readonly number[],
 ): [Tensor, Tensor] | undefined => {
-  const zeros = T.zeros([p.W_hh.shape[0]], 'f32')
-  const w = { W_ih: p.W_ih, b_ih: p.b_ih ?? zeros, W_hh: p.W_hh, b_hh: p.b_hh ?? zeros }
+  const w = layerWeights(p)
   if (!layerOperands(xs, w, [h], 3)) return undefined
-  const r = gruLayer(xs, w, h, lengths)
+  const r = wasmLayer('gru', xs, w, [h], lengths)
   return [r.h, r.output]
 }

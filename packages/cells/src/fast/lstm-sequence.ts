@@ -25,9 +25,11 @@ import type { LstmParams, LstmState } from '../lstm.ts'
 import {
   f32,
   layerOperands,
+  layerWeights,
   recurrenceOp,
   recurrentProduct,
   type WasmSaved as Wasm,
+  wasmLayer,
   wasmRecurrence,
 } from './recurrence.ts'
 
@@ -312,84 +314,9 @@ export const lstmScanProjected = (
   return [{ h: r.h, c: r.c }, r.output]
 }
 
-/** The weights of a whole plain LSTM layer over raw inputs (`lstmLayer`). */
-export interface LstmLayerWeights {
-  readonly W_ih: Tensor
-  readonly b_ih: Tensor
-  readonly W_hh: Tensor
-  readonly b_hh: Tensor
-}
-
-interface LayerSaved {
-  readonly x: Tensor
-  readonly tape: I.RecurrenceTape
-  readonly W_hh: Tensor
-}
-
 /**
- * A whole plain f32 LSTM layer over raw inputs x `[T, B, I]` as one op, one WebAssembly call each
- * way: the input projection `x·W_ihᵀ + b_ih` runs inside the call with the recurrence, so the
- * projected inputs and their cotangent never leave linear memory, and its backward call returns
- * ∂x, ∂W_ih and ∂b_ih beside the recurrence's cotangents. It runs only where `wasmRecurrence`
- * holds for f32 operands (`lstmScan` checks); it equals `lstmSequence(x·W_ihᵀ + b_ih, …)`.
- */
-export const lstmLayer = (
-  x: Tensor,
-  weights: LstmLayerWeights,
-  h0: Tensor,
-  c0: Tensor,
-  lengths: readonly number[],
-): Out =>
-  recurrenceOp(
-    (xs: Tensor, w: LstmLayerWeights, [h, c]: [Tensor, Tensor], save: boolean): [Out, LayerSaved | null] => {
-      const [steps, B, size] = xs.shape
-      const H = w.W_hh.shape[1]
-      const r = I.wasmLstmForward(
-        { steps, batch: B, hidden: H },
-        {
-          input: { x: f32(xs), W_ih: f32(w.W_ih), b_ih: f32(w.b_ih), size },
-          W_hh: f32(w.W_hh),
-          b_hh: f32(w.b_hh),
-          h0: f32(h),
-          c0: f32(c),
-          lengths,
-        },
-        save,
-      )
-      const out = {
-        output: I.fromData(r.output, [steps, B, H], 'f32'),
-        h: I.fromData(r.h, [B, H], 'f32'),
-        c: I.fromData(r.c as Float32Array, [B, H], 'f32'),
-      }
-      return [out, r.tape ? { x: xs, tape: r.tape, W_hh: w.W_hh } : null]
-    },
-    (r: LayerSaved, ct: Out): [Tensor, LstmLayerWeights, Tensor, Tensor] => {
-      const [steps, B, size] = r.x.shape
-      const [G, H] = r.W_hh.shape
-      const g = I.wasmLstmBackward(r.tape, {
-        W_hh: f32(r.W_hh),
-        dy: f32(ct.output),
-        dh: f32(ct.h),
-        dc: f32(ct.c),
-      })
-      const input = g.input as NonNullable<I.RecurrenceGrads['input']>
-      return [
-        I.fromData(input.dx, [steps, B, size], 'f32'),
-        {
-          W_ih: I.fromData(input.dW_ih, [G, size], 'f32'),
-          b_ih: I.fromData(input.db_ih, [G], 'f32'),
-          W_hh: I.fromData(g.dW_hh, [G, H], 'f32'),
-          b_hh: I.fromData(g.db_hh, [G], 'f32'),
-        },
-        I.fromData(g.dh0, [B, H], 'f32'),
-        I.fromData(g.dc0 as Float32Array, [B, H], 'f32'),
-      ]
-    },
-  )(x, weights, h0, c0)
-
-/**
- * `Cell.scan` of `lstm()` with the standard activations: the whole layer as `lstmLayer` where the
- * WebAssembly recurrence runs and every operand is f32 with the layer's shapes, for a plain cell
+ * `Cell.scan` of `lstm()` with the standard activations: the whole layer as one WebAssembly op
+ * (`wasmLayer`) where that runs and every operand is f32 with the layer's shapes, for a plain cell
  * (no peepholes, no `W_ch`, no projection; absent biases as zeros); undefined otherwise.
  */
 export const lstmScan = (
@@ -399,9 +326,8 @@ export const lstmScan = (
   lengths: readonly number[],
 ): [LstmState, Tensor] | undefined => {
   if (p.W_hr || p.W_ch || p.w_ci || p.w_cf || p.w_co) return undefined
-  const zeros = T.zeros([p.W_hh.shape[0]], 'f32')
-  const w = { W_ih: p.W_ih, b_ih: p.b_ih ?? zeros, W_hh: p.W_hh, b_hh: p.b_hh ?? zeros }
+  const w = layerWeights(p)
   if (!layerOperands(xs, w, [h, c], 4)) return undefined
-  const r = lstmLayer(xs, w, h, c, lengths)
-  return [{ h: r.h, c: r.c }, r.output]
+  const r = wasmLayer('lstm', xs, w, [h, c], lengths)
+  return [{ h: r.h, c: r.c as Tensor }, r.output]
 }

@@ -31,16 +31,35 @@ export const wasmRecurrence = (dtype: T.DType, plain: boolean): boolean => {
   return (provider === T.auto || provider === T.wasm) && I.wasmRecurrenceAvailable()
 }
 
+/** The weights of a whole plain LSTM or GRU layer over raw inputs (`wasmLayer`). */
+export interface LayerWeights {
+  readonly W_ih: Tensor
+  readonly b_ih: Tensor
+  readonly W_hh: Tensor
+  readonly b_hh: Tensor
+}
+
+/** A cell's input and recurrent weights as `LayerWeights`, an absent bias as zeros. */
+export const layerWeights = (p: {
+  readonly W_ih: Tensor
+  readonly W_hh: Tensor
+  readonly b_ih?: Tensor
+  readonly b_hh?: Tensor
+}): LayerWeights => {
+  const zeros = () => T.zeros([p.W_hh.shape[0]], p.W_hh.dtype)
+  return { W_ih: p.W_ih, b_ih: p.b_ih ?? zeros(), W_hh: p.W_hh, b_hh: p.b_hh ?? zeros() }
+}
+
 /**
- * Whether a whole layer over raw inputs (`lstmLayer`, `gruLayer`) can take these operands: the
- * WebAssembly recurrence runs for f32 here (`wasmRecurrence`), and x `[T, B, I]`, the weights
- * (`W_ih` `[G·H, I]`, `b_ih` and `b_hh` `[G·H]`, `W_hh` `[G·H, H]`, G = `gates`) and each state `[B, H]` are
- * all f32 with the shapes of one layer. Anything else takes the projected path, which reports
+ * Whether a whole layer over raw inputs (`wasmLayer`) can take these operands: the WebAssembly
+ * recurrence runs for f32 here (`wasmRecurrence`), and x `[T, B, I]`, the weights (`W_ih`
+ * `[G·H, I]`, `b_ih` and `b_hh` `[G·H]`, `W_hh` `[G·H, H]`, G = `gates`) and each state `[B, H]`
+ * are all f32 with the shapes of one layer. Anything else takes the projected path, which reports
  * what is wrong.
  */
 export const layerOperands = (
   x: Tensor,
-  w: { readonly W_ih: Tensor; readonly b_ih: Tensor; readonly W_hh: Tensor; readonly b_hh: Tensor },
+  w: LayerWeights,
   states: readonly Tensor[],
   gates: number,
 ): boolean => {
@@ -49,8 +68,7 @@ export const layerOperands = (
   const [G, H] = w.W_hh.shape
   if (G !== gates * H) return false
   const all = [x, w.W_ih, w.b_ih, w.W_hh, w.b_hh, ...states]
-  const same = (t: Tensor, shape: readonly number[]) =>
-    t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i])
+  const same = (t: Tensor, shape: readonly number[]) => T.showShape(t.shape) === T.showShape(shape)
   return (
     all.every((t) => t.dtype === 'f32') &&
     same(w.W_ih, [G, size]) &&
@@ -59,6 +77,88 @@ export const layerOperands = (
     states.every((s) => same(s, [B, H]))
   )
 }
+
+/** The outputs of `wasmLayer`: every output `[T, B, H]`, the final h and (LSTM) the final c. */
+export interface LayerOut {
+  readonly output: Tensor
+  readonly h: Tensor
+  readonly c?: Tensor
+}
+
+interface LayerSaved {
+  readonly x: Tensor
+  readonly W_hh: Tensor
+  readonly tape: I.RecurrenceTape
+}
+
+/**
+ * A whole plain f32 LSTM or GRU layer (Lecture §3: the gates of `lstm()` and `gru()`, with
+ * z = x·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh per step) over raw inputs x `[T, B, I]` from `states`
+ * (`[h0, c0]` or `[h0]`), as one op with one WebAssembly call each way: the input projection runs
+ * inside the call with the recurrence (`I.InputProjection`), so the projected inputs and their
+ * cotangent never leave linear memory, and the backward call returns ∂x, ∂W_ih and ∂b_ih beside the
+ * recurrence's cotangents. Only where `layerOperands` holds; it gives the bits of
+ * `lstmSequence`/`gruSequence` over `x·W_ihᵀ + b_ih`.
+ *
+ * @example
+ * const w = layerWeights({ W_ih: T.ones([3, 1]), W_hh: T.zeros([3, 1]) })
+ * const r = wasmLayer('gru', T.zeros([2, 1, 1]), w, [T.ones([1, 1])], [2])
+ * assert.ok(Math.abs(T.toArray(r.h)[0][0] - 0.25) < 1e-6) // h halves each step: z = ½, n = 0
+ */
+export const wasmLayer = (
+  cell: 'lstm' | 'gru',
+  x: Tensor,
+  weights: LayerWeights,
+  states: readonly Tensor[],
+  lengths: readonly number[],
+): LayerOut =>
+  recurrenceOp(
+    (xs: Tensor, w: LayerWeights, [h, c]: Tensor[], save: boolean): [LayerOut, LayerSaved | null] => {
+      const [steps, B, size] = xs.shape
+      const H = w.W_hh.shape[1]
+      const sizes = { steps, batch: B, hidden: H }
+      const args = {
+        input: { x: f32(xs), W_ih: f32(w.W_ih), b_ih: f32(w.b_ih), size },
+        W_hh: f32(w.W_hh),
+        b_hh: f32(w.b_hh),
+        h0: f32(h),
+        lengths,
+      }
+      const r =
+        cell === 'lstm'
+          ? I.wasmLstmForward(sizes, { ...args, c0: f32(c) }, save)
+          : I.wasmGruForward(sizes, args, save)
+      const state = (a: Float32Array) => I.fromData(a, [B, H], 'f32')
+      const out = {
+        output: I.fromData(r.output, [steps, B, H], 'f32'),
+        h: state(r.h),
+        ...(r.c === undefined ? {} : { c: state(r.c) }),
+      }
+      return [out, r.tape ? { x: xs, W_hh: w.W_hh, tape: r.tape } : null]
+    },
+    (r: LayerSaved, ct: LayerOut): [Tensor, LayerWeights, ...Tensor[]] => {
+      const [steps, B, size] = r.x.shape
+      const [G, H] = r.W_hh.shape
+      const cot = { W_hh: f32(r.W_hh), dy: f32(ct.output), dh: f32(ct.h) }
+      const g =
+        cell === 'lstm'
+          ? I.wasmLstmBackward(r.tape, { ...cot, dc: f32(ct.c as Tensor) })
+          : I.wasmGruBackward(r.tape, cot)
+      const input = g.input as NonNullable<I.RecurrenceGrads['input']>
+      const state = (a: Float32Array) => I.fromData(a, [B, H], 'f32')
+      return [
+        I.fromData(input.dx, [steps, B, size], 'f32'),
+        {
+          W_ih: I.fromData(input.dW_ih, [G, size], 'f32'),
+          b_ih: I.fromData(input.db_ih, [G], 'f32'),
+          W_hh: I.fromData(g.dW_hh, [G, H], 'f32'),
+          b_hh: I.fromData(g.db_hh, [G], 'f32'),
+        },
+        state(g.dh0),
+        ...(g.dc0 === undefined ? [] : [state(g.dc0)]),
+      ]
+    },
+  )(x, weights, ...states)
 
 /** An f32 tensor's elements (the WebAssembly recurrence's operands). */
 export const f32 = (t: Tensor): Float32Array => I.dataOf(t) as Float32Array
