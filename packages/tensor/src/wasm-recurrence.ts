@@ -79,7 +79,9 @@ const layout = <K extends string>(
   return { at, floats: next - WASM_BASE / 4 }
 }
 
-type Heap = { kernels: { exports: Readonly<Record<string, unknown>> }; f32: Float32Array; i32: Int32Array }
+/** The kernels as the product in place takes them (their exports included). */
+type ProductKernels = Parameters<typeof wasmProductInPlace>[0]
+type Heap = { kernels: ProductKernels; f32: Float32Array; i32: Int32Array }
 const heapFor = (floats: number, keep = false): Heap & { k: RecurrenceExports } => {
   const heap = wasmHeap(4 * floats, keep)
   if (typeof heap === 'string') throw new Error(`wasm recurrence: ${heap}`)
@@ -317,7 +319,7 @@ const forward = (cell: 'lstm' | 'gru', sizes: RecurrenceSizes, a: ForwardIn, sav
     putPadded(f32, at.bih, In.b_ih, 1, G, H)
     if (T * B > 0 && size > 0)
       wasmProductInPlace(
-        kernels as Parameters<typeof wasmProductInPlace>[0],
+        kernels,
         { a: 4 * at.x, b: 4 * at.wih, c: 4 * at.xp, scratch: 4 * at.pscratch },
         T * B,
         size,
@@ -397,14 +399,12 @@ interface BackwardIn {
   readonly dc?: Float32Array
 }
 
-type ProductKernels = Parameters<typeof wasmProductInPlace>[0]
-
 /**
  * The input projection's backward on the resident ∂xp (`at.dz`, `[T·B, G·Hp]`): ∂x = ∂xp·W_ih and
  * ∂W_ih = ∂xpᵀ·x, one product each (split over the second thread like any large product).
  */
 const inputGrads = (
-  kernels: unknown,
+  k: ProductKernels,
   f32: Float32Array,
   at: Readonly<Record<'dz' | 'x' | 'wih' | 'dx' | 'dWih' | 'iscratch', number>>,
   input: NonNullable<RecurrenceTape['input']>,
@@ -414,7 +414,6 @@ const inputGrads = (
     return { dx: new Float32Array(rows * size), dW_ih: new Float32Array(G * H * size) }
   f32.set(input.x, at.x)
   putPaddedRows(f32, at.wih, input.W_ih, G, H, size)
-  const k = kernels as ProductKernels
   wasmProductInPlace(
     k,
     { a: 4 * at.dz, b: 4 * at.wih, c: 4 * at.dx, scratch: 4 * at.iscratch },
@@ -533,7 +532,7 @@ const backward = (tape: RecurrenceTape, a: BackwardIn): RecurrenceGrads => {
   const dZ = cell === 'lstm' ? at.dz : at.dgh
   const hPrev = savedAt + (cell === 'lstm' ? 5 : 4) * n
   wasmProductInPlace(
-    kernels as Parameters<typeof wasmProductInPlace>[0],
+    kernels,
     { a: 4 * dZ, b: 4 * hPrev, c: 4 * at.dW, scratch: 4 * at.scratch },
     G * Hp,
     rows,
