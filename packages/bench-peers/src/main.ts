@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import * as brainjs from './brain.ts'
 import * as lib from './library.ts'
 import { CELLS, type CellKind, describe, LECTURE, type LstmSize, MAIN, T } from './library.ts'
-import { medianOf, paired, ratio, type Sampler, stepSampler, type Timing, table, timeIt } from './measure.ts'
+import { median, paired, ratio, type Sampler, stepSampler, type Timing, table, timeIt } from './measure.ts'
 import * as tfjs from './tfjs.ts'
 import { startTorch, type TorchConfig, type TorchServer } from './torch.ts'
 
@@ -250,7 +250,7 @@ for (const cell of CELLS)
         note: started.note?.(),
       })
     }
-    const mine = all.length > 0 ? 1 / medianOf(all) : Number.NaN
+    const mine = all.length > 0 ? 1 / median(all) : Number.NaN
     rows.set(rowKey(cell, s), [
       { who: `library ${NAME[cell].lib} fast path (all rounds)`, rate: mine, libraryRate: mine },
       ...list,

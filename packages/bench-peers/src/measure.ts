@@ -23,7 +23,8 @@ export interface TimingOptions {
   readonly budget?: number
 }
 
-const median = (xs: number[]): number => {
+/** The median of a non-empty list. */
+export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b)
   const mid = Math.floor(s.length / 2)
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2
@@ -34,25 +35,12 @@ export const timeIt = async (
   f: () => unknown,
   { samples = 5, minSeconds = 0.05, budget = 6 }: TimingOptions = {},
 ): Promise<Timing> => {
-  const run = async (reps: number): Promise<number> => {
-    const t0 = performance.now()
-    for (let i = 0; i < reps; i++) {
-      const r = f()
-      if (r instanceof Promise) await r
-    }
-    return (performance.now() - t0) / 1000
-  }
   // One warm-up call (JIT, first-use compilation, dispatch calibration), then calibrate the reps.
-  await run(1)
-  let first = await run(1)
-  let reps = 1
-  while (first < minSeconds) {
-    reps = Math.ceil(reps * Math.max(2, (minSeconds / Math.max(first, 1e-6)) * 1.2))
-    first = await run(reps)
-  }
+  const sampler = stepSampler(f)
+  const { reps, first } = await calibrate(sampler, minSeconds)
   const wanted = Math.max(1, Math.min(samples, Math.floor(budget / first)))
   const times: number[] = []
-  for (let s = 0; s < wanted; s++) times.push((await run(reps)) / reps)
+  for (let s = 0; s < wanted; s++) times.push((await sampler.run(reps)) / reps)
   return { seconds: median(times), samples: wanted, reps }
 }
 
@@ -121,6 +109,3 @@ export const paired = async (
     librarySamples: mine,
   }
 }
-
-/** The median of a non-empty list. */
-export const medianOf = (xs: readonly number[]): number => median([...xs])
