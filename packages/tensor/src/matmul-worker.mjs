@@ -3,14 +3,12 @@
 // of a recurrence's batch rows. Plain JavaScript, so it runs without a TypeScript loader.
 import { workerData } from 'node:worker_threads'
 
-const { module, memory, control } = workerData
+const { module, memory, control, kernels: names } = workerData
 const kernels = new WebAssembly.Instance(module, { env: { memory, abort: () => {} } }).exports
 const ctl = new Int32Array(control)
 // ctl[0]: 1 = a job is posted, −1 = stop; ctl[1]: 1 = done, 2 = failed; ctl[2]: the kernel, an index into
-// this list (wasm.ts, SECOND_THREAD_KERNELS); ctl[3]: how many arguments; ctl[4…]: the arguments.
-const KERNELS = ['matmul', 'lstmForward', 'lstmBackward', 'gruForward', 'gruBackward'].map(
-  (name) => kernels[name],
-)
+// `names` (sent by wasm.ts: SECOND_THREAD_KERNELS); ctl[3]: how many arguments; ctl[4…]: the arguments.
+const KERNELS = names.map((name) => kernels[name])
 for (;;) {
   Atomics.wait(ctl, 0, 0)
   const state = Atomics.load(ctl, 0)

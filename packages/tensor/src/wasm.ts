@@ -85,7 +85,7 @@ let loaded: Kernels | string | undefined
  * [4…] the arguments.
  */
 const CONTROL_BYTES = 20 * 4
-/** The exports the second thread runs, by index (the worker scripts hold the same list). */
+/** The exports the second thread runs, by index (sent to the worker scripts when they start). */
 const SECOND_THREAD_KERNELS = ['matmul', 'lstmForward', 'lstmBackward', 'gruForward', 'gruBackward'] as const
 /** A kernel the second thread can run. */
 export type SecondThreadKernel = (typeof SECOND_THREAD_KERNELS)[number]
@@ -105,7 +105,7 @@ const startWorker = (module: WasmModule, memory: WasmMemory): Int32Array | undef
   try {
     const control = new SharedArrayBuffer(CONTROL_BYTES)
     const worker = new node.threads.Worker(new URL(WORKER_FILE, import.meta.url), {
-      workerData: { module, memory, control },
+      workerData: { module, memory, control, kernels: SECOND_THREAD_KERNELS },
     })
     worker.unref()
     return new Int32Array(control)
@@ -162,7 +162,7 @@ const startWebWorker = (
   try {
     const control = new SharedArrayBuffer(CONTROL_BYTES)
     const worker = new scope.Worker(new URL('./matmul-worker-web.mjs', import.meta.url), { type: 'module' })
-    worker.postMessage({ module, memory, control })
+    worker.postMessage({ module, memory, control, kernels: SECOND_THREAD_KERNELS })
     return new Int32Array(control)
   } catch {
     return undefined
@@ -244,7 +244,10 @@ const reserve = (k: Kernels, bytes: number, keep = false): Float32Array => {
   const needed = BASE + bytes
   const have = k.memory.buffer.byteLength
   if (needed > have) k.memory.grow(Math.ceil((needed - have) / 65536))
-  // Growing detaches the old buffer: take a new view only then.
+  return currentView(k)
+}
+/** The f32 view of linear memory; growing detaches the old buffer, so a new view is taken only then. */
+const currentView = (k: Kernels): Float32Array => {
   if (view === undefined || view.byteLength !== k.memory.buffer.byteLength)
     view = new Float32Array(k.memory.buffer)
   return view
@@ -284,10 +287,7 @@ export const wasmKeepUntilClaimed = (evict: () => void): void => {
 /** The current f32 view of linear memory (no claim: for an `evict` copying its data out). */
 export const wasmView = (): Float32Array | undefined => {
   const k = kernels()
-  if (typeof k === 'string') return undefined
-  if (view === undefined || view.byteLength !== k.memory.buffer.byteLength)
-    view = new Float32Array(k.memory.buffer)
-  return view
+  return typeof k === 'string' ? undefined : currentView(k)
 }
 
 /** The module's exports, or the reason it cannot be used here; touches no memory. */
