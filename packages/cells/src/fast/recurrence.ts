@@ -98,7 +98,7 @@ interface LayerSaved {
  * inside the call with the recurrence (`I.InputProjection`), so the projected inputs and their
  * cotangent never leave linear memory, and the backward call returns ∂x, ∂W_ih and ∂b_ih beside the
  * recurrence's cotangents. Only where `layerOperands` holds; it gives the bits of
- * `lstmSequence`/`gruSequence` over `x·W_ihᵀ + b_ih`.
+ * `lstmSequence`/`gruSequence` over `x·W_ihᵀ + b_ih` projected on the wasm provider.
  *
  * @example
  * const w = layerWeights({ W_ih: T.ones([3, 1]), W_hh: T.zeros([3, 1]) })
